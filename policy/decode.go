@@ -271,7 +271,11 @@ func describe(raw any, secret bool) string {
 		return fmt.Sprintf("a %T", raw)
 	}
 	if secret {
-		return kind[strings.IndexByte(kind, ' ')+1:] + " (value not shown: secret)"
+		article := "a "
+		if kind == "the integer" {
+			article = "an "
+		}
+		return article + kind[strings.IndexByte(kind, ' ')+1:] + " (value not shown: secret)"
 	}
 	if val == "" {
 		return kind

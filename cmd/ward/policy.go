@@ -1,8 +1,136 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 
-// TEMPORARY placeholder; the real command replaces this file.
+	"github.com/spf13/cobra"
+
+	"github.com/ward-ha/ward/policy"
+)
+
+// newPolicyCmd builds `ward policy` and its subcommands. Each subcommand
+// has its own constructor in the list below; a file that adds one (diff,
+// apply, edit...) adds its constructor there.
 func newPolicyCmd() *cobra.Command {
-	return &cobra.Command{Use: "policy", Short: "(not built yet)", Hidden: true}
+	c := &cobra.Command{
+		Use:   "policy",
+		Short: "Check and print policy files",
+		Long: `Policy files describe the cluster: options, nodes, resources, constraints,
+fencing and alerts (see docs/policy.md). These commands read them offline;
+they need no running cluster.`,
+		Example: `  ward policy check /etc/ward/policy.toml
+  ward policy show /etc/ward/policy.toml -o json`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return &usageError{cmd: c.CommandPath(), err: errors.New("missing subcommand (check or show)")}
+		},
+	}
+	c.AddCommand(
+		newPolicyCheckCmd(),
+		newPolicyShowCmd(),
+	)
+	return c
+}
+
+func newPolicyCheckCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check FILE...",
+		Short: "Validate policy files and report every error",
+		Long: `check loads each policy file as a node would: syntax, types, unknown keys,
+references, constraints and fencing. It prints "FILE: ok (...)" for a valid
+file, and every error of an invalid one on stderr, each with its line and
+the offending source line.
+
+Exit status: 0 when every file is valid, 1 when any is not, 2 on usage
+errors.`,
+		Example: `  ward policy check /etc/ward/policy.toml
+  ward policy check examples/*.toml`,
+		Args: argsUsage(cobra.MinimumNArgs(1)),
+		RunE: func(c *cobra.Command, files []string) error {
+			return runPolicyCheck(c.OutOrStdout(), c.ErrOrStderr(), files)
+		},
+	}
+}
+
+func runPolicyCheck(stdout, stderr io.Writer, files []string) error {
+	bad := 0
+	for _, f := range files {
+		cfg, err := policy.Load(f)
+		if err != nil {
+			bad++
+			printPolicyErrors(stderr, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%s)\n", f, policySummary(cfg))
+	}
+	switch {
+	case bad == 0:
+		return nil
+	case len(files) > 1:
+		return &exitError{code: 1, msg: fmt.Sprintf("%d of %d policy files are invalid", bad, len(files))}
+	}
+	return &exitError{code: 1}
+}
+
+// policySummary counts what a policy defines.
+func policySummary(c *policy.Config) string {
+	return fmt.Sprintf("%d nodes, %d resources, %d constraints", len(c.Nodes),
+		len(c.Primitives)+len(c.Groups)+len(c.Clones),
+		len(c.Locations)+len(c.Colocations)+len(c.Orders))
+}
+
+// printPolicyErrors prints each error of a Load failure followed by its
+// source line and a caret.
+func printPolicyErrors(w io.Writer, err error) {
+	var list policy.ErrorList
+	if !errors.As(err, &list) {
+		fmt.Fprintln(w, err)
+		return
+	}
+	for _, e := range list {
+		fmt.Fprintln(w, e.Error())
+		io.WriteString(w, e.Snippet())
+	}
+}
+
+func newPolicyShowCmd() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "show FILE",
+		Short: "Print a policy normalized, with defaults filled in and secrets redacted",
+		Long: `show loads a policy file and prints it as ward understands it: every
+default filled in, roles in their canonical names, and every secret_params
+value replaced by "<redacted>". The TOML output is itself a valid policy.`,
+		Example: `  ward policy show /etc/ward/policy.toml
+  ward policy show /etc/ward/policy.toml -o json | jq '.primitives[].id'`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			if format != "toml" && format != "json" {
+				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("-o %q: write -o toml or -o json", format)}
+			}
+			cfg, err := policy.Load(args[0])
+			if err != nil {
+				printPolicyErrors(c.ErrOrStderr(), err)
+				return &exitError{code: 1}
+			}
+			return writePolicy(c.OutOrStdout(), cfg.Redacted(), format)
+		},
+	}
+	c.Flags().StringVarP(&format, "output", "o", "toml", "output format: toml or json")
+	return c
+}
+
+func writePolicy(w io.Writer, cfg *policy.Config, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(cfg); err != nil {
+			return fmt.Errorf("policy show: encode json: %w", err)
+		}
+		return nil
+	}
+	return cfg.WriteTOML(w)
 }
