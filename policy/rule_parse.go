@@ -38,6 +38,9 @@ func ParseExpr(s string) (*Expr, error) {
 		if t.kind == tkRParen {
 			return nil, p.errAt(t, `unexpected ")" without a matching "("`)
 		}
+		if l := strings.ToLower(t.text); t.kind == tkWord && (l == "and" || l == "or") {
+			return nil, p.errAt(t, "keywords are lower case: write %q, not %q", l, t.text)
+		}
 		return nil, p.errAt(t, `unexpected %s after a complete condition; expected "and", "or" or the end of the rule`, t.describe())
 	}
 	return &Expr{root: root, dates: p.dates}, nil
