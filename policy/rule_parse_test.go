@@ -23,7 +23,7 @@ func TestRuleParseCanonical(t *testing.T) {
 		{"x lt number 1.5", "x lt number 1.5"},
 		{"kernel gte version 6.1.0", "kernel gte version 6.1.0"},
 		{"x eq string 01", "x eq string 01"},
-		{"x eq string", "x eq \"string\""},          // "string" is the value here
+		{"x eq string", "x eq \"string\""},             // "string" is the value here
 		{"x eq string \"and\"", "x eq string \"and\""}, // type, then a quoted keyword
 		{"dc eq 'my dc'", "dc eq \"my dc\""},
 		{`dc eq "a\"b\\c"`, `dc eq "a\"b\\c"`},
