@@ -1,0 +1,415 @@
+package policy
+
+import (
+	"sort"
+	"strconv"
+)
+
+// This file places clone instances (anonymous and unique, of a primitive
+// or a group) and chooses the promoted instances of promotable clones.
+
+// cinst is one clone instance during assignment.
+type cinst struct {
+	num    int
+	cur    int // node it runs on now, -1
+	curPro bool
+	obs    [][]int // per member: indexes into s.active[member]
+	stuck  bool
+	node   int
+	role   Role
+	prio   Score
+}
+
+func (s *sched) assignClone(c *srsc) {
+	st := &s.ust[c.idx]
+	child := s.cloneChild(c)
+	if child == nil {
+		st.done = true
+		return
+	}
+	ms := s.members(child)
+	// Colocations with the clone (or its child) as dependent shape the
+	// clone's vector, except those that only concern the promoted role.
+	s.applyColocs(c.unit, func(dep int) int { return c.idx })
+	cv := s.effVec(c.idx)
+	if na := s.notAllowed[c.idx]; na != nil {
+		// Opt-in: a location on the clone's child allows the node too.
+		if cna := s.notAllowed[ms[0].idx]; cna != nil {
+			for n := range cv {
+				if na[n] && !cna[n] {
+					cv[n] = s.vecs[c.idx][n]
+				}
+			}
+		}
+	}
+	if len(ms) > 0 {
+		fv := s.foldMembersAllowed(ms)
+		for n := range cv {
+			cv[n] = cv[n].Add(fv[n])
+		}
+	}
+	s.mergeDependents(c.unit, cv, 1, 0, c.unit)
+	s.unitVecs[c.idx] = cv
+
+	insts := s.collectInstances(c, ms)
+	max, nodeMax := s.cloneMax(c), s.cloneNodeMax(c)
+	perNode := make([]int, len(s.nodes))
+	assigned := 0
+	for _, in := range insts {
+		if in.stuck {
+			in.node = in.cur
+			perNode[in.cur]++
+			assigned++
+		}
+	}
+	stopAll := c.target == RoleStopped || s.noQuorum
+	if stopAll {
+		st.reason = ReasonTargetStopped
+		if s.noQuorum {
+			st.reason = ReasonNoQuorum
+		}
+	} else {
+		avail := 0
+		for n, sc := range cv {
+			if sc >= 0 && s.nodes[n].usable() {
+				avail++
+			}
+		}
+		optimal := nodeMax
+		if avail > 0 {
+			if o := (max + avail - 1) / avail; o < optimal {
+				optimal = o
+			}
+		}
+		stick := child.stick
+		// Pass 1: keep active instances where they are if that is as good
+		// as anywhere.
+		for _, in := range insts {
+			if in.stuck || in.cur < 0 || assigned >= max {
+				continue
+			}
+			cur := in.cur
+			if !s.nodes[cur].usable() || cv[cur] < 0 || perNode[cur] >= optimal {
+				continue
+			}
+			mine := cv[cur].Add(stick)
+			better := false
+			for n, sc := range cv {
+				if n != cur && s.nodes[n].usable() && perNode[n] < nodeMax && sc > mine {
+					better = true
+					break
+				}
+			}
+			if !better {
+				in.node = cur
+				perNode[cur]++
+				assigned++
+			}
+		}
+		// Pass 2: everything else, best node first.
+		for _, in := range insts {
+			if in.stuck || in.node >= 0 || assigned >= max {
+				continue
+			}
+			best := -1
+			var bs Score
+			for n, sc := range cv {
+				if !s.nodes[n].usable() || sc < 0 || perNode[n] >= nodeMax {
+					continue
+				}
+				if n == in.cur {
+					sc = sc.Add(stick)
+				}
+				if best < 0 || sc > bs || (sc == bs && (n == in.cur ||
+					(best != in.cur && perNode[n] < perNode[best]))) {
+					best, bs = n, sc
+				}
+			}
+			if best < 0 {
+				break
+			}
+			in.node = best
+			perNode[best]++
+			assigned++
+		}
+		if assigned == 0 {
+			st.reason = ReasonNoNode
+		}
+	}
+	for _, in := range insts {
+		if in.node >= 0 {
+			st.chosen = append(st.chosen, in.node)
+			s.nodes[in.node].count++
+		}
+	}
+	if c.promo {
+		s.choosePromoted(c, ms, insts)
+	}
+	s.emitCloneInstances(c, ms, insts)
+}
+
+// foldMembersAllowed folds the child's member vectors; for an opt-in
+// cluster a node allowed on the clone counts as allowed for the child.
+func (s *sched) foldMembersAllowed(ms []*srsc) []Score {
+	work := append([]Score(nil), s.vecs[ms[0].idx]...)
+	for _, m := range ms[1:] {
+		mv := s.vecs[m.idx]
+		ok := false
+		tmp := make([]Score, len(work))
+		for n := range mv {
+			tmp[n] = mv[n].Add(work[n])
+			if tmp[n] >= 0 && s.nodes[n].usable() {
+				ok = true
+			}
+		}
+		if !ok {
+			break
+		}
+		work = tmp
+	}
+	return work
+}
+
+// collectInstances builds the clone's instances from what runs now, then
+// adds fresh ones up to clone_max.
+func (s *sched) collectInstances(c *srsc, ms []*srsc) []*cinst {
+	byKey := map[int]*cinst{} // unique: instance number; anonymous: node
+	var order []int
+	for mi, m := range ms {
+		for k, o := range s.active[m.idx] {
+			if o.gone {
+				continue
+			}
+			key := o.node
+			if c.cl.GloballyUnique && o.inst >= 0 {
+				key = o.inst
+			}
+			in := byKey[key]
+			if in == nil {
+				in = &cinst{num: -1, cur: o.node, node: -1, obs: make([][]int, len(ms))}
+				if c.cl.GloballyUnique && o.inst >= 0 {
+					in.num = o.inst
+				}
+				byKey[key] = in
+				order = append(order, key)
+			}
+			in.obs[mi] = append(in.obs[mi], k)
+			if o.role == RolePromoted {
+				in.curPro = true
+			}
+			if s.stuck(m, &s.active[m.idx][k]) {
+				in.stuck = true
+			}
+		}
+	}
+	sort.Ints(order)
+	var insts []*cinst
+	used := map[int]bool{}
+	for _, k := range order {
+		in := byKey[k]
+		if in.num >= 0 {
+			used[in.num] = true
+		}
+		insts = append(insts, in)
+	}
+	// Anonymous instances run in node order; sort unique ones by node
+	// too so pass 1 is stable.
+	sort.SliceStable(insts, func(a, b int) bool { return insts[a].cur < insts[b].cur })
+	next := 0
+	for _, in := range insts {
+		if in.num < 0 {
+			for used[next] {
+				next++
+			}
+			in.num = next
+			used[next] = true
+		}
+	}
+	for len(insts) < s.cloneMax(c) {
+		for used[next] {
+			next++
+		}
+		used[next] = true
+		insts = append(insts, &cinst{num: next, cur: -1, node: -1, obs: make([][]int, len(ms))})
+	}
+	return insts
+}
+
+// promotionScore is the promotion score of instance in on node n: the
+// promotion attribute (master-<rsc>), or -1 without one, plus
+// role-Promoted location constraints and colocations.
+func (s *sched) promotionScore(c *srsc, ms []*srsc, in *cinst) Score {
+	n := s.nodes[in.node]
+	total := Score(0)
+	found := false
+	for _, m := range ms {
+		names := []string{"master-" + m.id}
+		if c.cl.GloballyUnique {
+			names = append([]string{"master-" + m.id + ":" + strconv.Itoa(in.num)}, names...)
+		}
+		for _, nm := range names {
+			if v, ok := n.attrs[nm]; ok {
+				if sc, err := ParseScore(v); err == nil {
+					total = total.Add(sc)
+					found = true
+					break
+				}
+			}
+		}
+	}
+	if !found {
+		total = -1
+	}
+	for _, pl := range s.promoLocs {
+		if pl.node == in.node && (pl.rsc == c.idx || s.rs[pl.rsc].unit == c.idx) {
+			total = total.Add(pl.score)
+			s.addPromoContrib(c.idx, in.node, pl.score, "location "+pl.src)
+		}
+	}
+	return total
+}
+
+func (s *sched) addPromoContrib(r, n int, sc Score, src string) {
+	s.contribs[r] = append(s.contribs[r], contrib{node: int32(n), kind: "promotion", src: src, score: sc})
+}
+
+// choosePromoted sets the role of each placed instance.
+func (s *sched) choosePromoted(c *srsc, ms []*srsc, insts []*cinst) {
+	var cands []*cinst
+	for _, in := range insts {
+		if in.node < 0 {
+			continue
+		}
+		in.role = RoleUnpromoted
+		if in.stuck {
+			if in.curPro {
+				in.role = RolePromoted
+			}
+			continue
+		}
+		in.prio = s.promotionScore(c, ms, in)
+		cands = append(cands, in)
+	}
+	s.applyPromoColocs(c, cands)
+	maxP, nodeMaxP := s.promotedMax(c), s.promotedNodeMax(c)
+	allowed := c.target != RoleUnpromoted && !s.noQuorum
+	for _, m := range ms {
+		if m.target == RoleUnpromoted || m.target == RoleStopped {
+			allowed = false
+		}
+	}
+	promoted := 0
+	perNode := map[int]int{}
+	for _, in := range insts {
+		if in.stuck && in.role == RolePromoted {
+			promoted++
+			perNode[in.node]++
+		}
+	}
+	sort.SliceStable(cands, func(a, b int) bool {
+		x, y := cands[a], cands[b]
+		if x.prio != y.prio {
+			return x.prio > y.prio
+		}
+		if x.curPro != y.curPro {
+			return x.curPro
+		}
+		return x.node < y.node
+	})
+	for _, in := range cands {
+		if !allowed || promoted >= maxP || in.prio < 0 || perNode[in.node] >= nodeMaxP {
+			continue
+		}
+		demote := false
+		for mi, m := range ms {
+			for _, k := range in.obs[mi] {
+				if s.demoteFail[[2]int{m.idx, s.active[m.idx][k].node}] {
+					demote = true
+				}
+			}
+		}
+		if demote {
+			continue
+		}
+		in.role = RolePromoted
+		promoted++
+		perNode[in.node]++
+	}
+}
+
+// applyPromoColocs applies colocations whose dependent is the clone in
+// the Promoted role: they adjust promotion scores, not placement.
+func (s *sched) applyPromoColocs(c *srsc, cands []*cinst) {
+	for _, ci := range s.thisWith[c.unit] {
+		cl := &s.colocs[ci]
+		if cl.depRole != RolePromoted {
+			continue
+		}
+		pu := s.rs[cl.prim].unit
+		if pu == c.unit || !s.ust[pu].done {
+			continue
+		}
+		mark := s.scratchBool()
+		s.primaryNodes(cl, mark)
+		for _, in := range cands {
+			on := mark[in.node]
+			switch {
+			case cl.score >= Infinity && !on:
+				in.prio = -Infinity
+			case cl.score <= -Infinity && on:
+				in.prio = -Infinity
+			case cl.score > -Infinity && cl.score < Infinity && on:
+				in.prio = in.prio.Add(cl.score)
+			}
+		}
+		s.releaseBool(mark)
+	}
+}
+
+// emitCloneInstances turns instances into primitive instance targets.
+func (s *sched) emitCloneInstances(c *srsc, ms []*srsc, insts []*cinst) {
+	for _, in := range insts {
+		blocked := ReasonNone
+		for mi, m := range ms {
+			pi := pinst{prim: m.idx, inst: in.num, node: -1, role: RoleStarted, obs: in.obs[mi]}
+			if !c.cl.GloballyUnique {
+				pi.inst = -1
+			}
+			if in.stuck {
+				pi.frozen = true
+				for _, k := range in.obs[mi] {
+					o := s.active[m.idx][k]
+					pi.node, pi.role = o.node, o.role
+				}
+				s.newPinst(pi)
+				continue
+			}
+			if in.node < 0 {
+				if len(in.obs[mi]) > 0 {
+					s.newPinst(pi)
+				}
+				continue
+			}
+			if blocked == ReasonNone {
+				switch {
+				case m.target == RoleStopped:
+					blocked = ReasonTargetStopped
+				case s.stopFail[m.idx]:
+					blocked = ReasonFailedHere
+				case s.memberScore(m.idx, in.node) < 0 && len(ms) > 1:
+					blocked = s.memberReason(m.idx, in.node)
+				}
+			}
+			if blocked != ReasonNone {
+				pi.reason = blocked
+				s.newPinst(pi)
+				continue
+			}
+			pi.node = in.node
+			if c.promo {
+				pi.role = in.role
+			}
+			s.newPinst(pi)
+		}
+	}
+}
