@@ -215,17 +215,17 @@ func injectFailure(st *policy.Status, cfg *policy.Config, spec string, now time.
 
 // simJSON is simulate's JSON output.
 type simJSON struct {
-	Now         time.Time                `json:"now"`
-	NowSource   string                   `json:"now_source"`
-	Placements  [][3]string              `json:"placements"`
-	Fenced      []string                 `json:"fenced"`
-	Nodes       map[string]string        `json:"nodes"`
-	Failed      [][2]string              `json:"failed"`
-	Actions     []policy.Action          `json:"actions"`
-	Edges       []policy.Edge            `json:"edges"`
-	NextRecheck *time.Time               `json:"next_recheck,omitempty"`
-	Warnings    []string                 `json:"warnings,omitempty"`
-	Status      policy.Status            `json:"status"`
+	Now         time.Time         `json:"now"`
+	NowSource   string            `json:"now_source"`
+	Placements  [][3]string       `json:"placements"`
+	Fenced      []string          `json:"fenced"`
+	Nodes       map[string]string `json:"nodes"`
+	Failed      [][2]string       `json:"failed"`
+	Actions     []policy.Action   `json:"actions"`
+	Edges       []policy.Edge     `json:"edges"`
+	NextRecheck *time.Time        `json:"next_recheck,omitempty"`
+	Warnings    []string          `json:"warnings,omitempty"`
+	Status      policy.Status     `json:"status"`
 }
 
 func writeSimJSON(w io.Writer, in *simInput, t policy.Transition) error {
