@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -206,7 +207,7 @@ func (s *indexScanner) keyValue(table string) {
 	path := joinPath(table, parts)
 	s.record(path, start)
 	s.value(path, 0)
-	if isSecretPath(path) {
+	if isSecretPath(path) || strings.HasSuffix(path, ".url") && bytes.ContainsRune(s.src[start:s.i], '@') {
 		first, _ := s.ix.lineCol(start)
 		last, _ := s.ix.lineCol(s.i)
 		for l := first; l <= last; l++ {

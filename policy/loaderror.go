@@ -73,7 +73,7 @@ func (e *Error) Snippet() string {
 	}
 	num := fmt.Sprintf("%5d | ", e.Line)
 	if e.SecretLine {
-		return num + "(line not shown: it holds secret_params values)\n"
+		return num + "(line not shown: it holds a secret)\n"
 	}
 	if e.Source == "" {
 		return ""

@@ -226,7 +226,7 @@ func (v *validator) registerID(p keyPath, kind, id string) bool {
 		return false
 	}
 	if first, dup := v.ids[id]; dup {
-		v.errs.add(p.with("id"), "id %q is already used by %s %s; ids must be unique across resources, constraints, fence devices and alerts", id, v.idKind[id], v.where(first))
+		v.errs.add(p.with("id"), "id %q is already used by %s; ids must be unique across resources, constraints, fence devices and alerts", id, v.where(first))
 		return false
 	}
 	v.ids[id] = p

@@ -218,7 +218,9 @@ func (v *validator) checkOrders() {
 			v.errs.add(p.with("then"), "order of %q with itself; name two different resources", o.First)
 		}
 		v.checkAction(p.with("first_action"), o.FirstAction, o.First)
-		v.checkAction(p.with("then_action"), o.ThenAction, o.Then)
+		if o.ThenAction != o.FirstAction || rawHas(v.raw, "order", i, "then_action") {
+			v.checkAction(p.with("then_action"), o.ThenAction, o.Then)
+		}
 	}
 	v.checkOrderLoops()
 }

@@ -99,8 +99,8 @@ func (v *validator) checkColocationLoops() {
 		if gr.Collocated != nil && !*gr.Collocated {
 			continue
 		}
-		for j := 1; j < len(gr.Members); j++ {
-			g.add(gr.Members[j], gr.Members[j-1], kp("group", i, "members", j))
+		for _, e := range groupChain(gr.Members) {
+			g.add(gr.Members[e[1]], gr.Members[e[0]], kp("group", i, "members", e[1]))
 		}
 	}
 	for _, l := range g.loops() {
@@ -129,8 +129,8 @@ func (v *validator) checkOrderLoops() {
 		if gr.Ordered != nil && !*gr.Ordered {
 			continue
 		}
-		for j := 1; j < len(gr.Members); j++ {
-			g.add(gr.Members[j-1]+" start", gr.Members[j]+" start", kp("group", i, "members", j))
+		for _, e := range groupChain(gr.Members) {
+			g.add(gr.Members[e[0]]+" start", gr.Members[e[1]]+" start", kp("group", i, "members", e[1]))
 		}
 	}
 	for _, l := range g.loops() {
@@ -142,6 +142,26 @@ func quoteAll(s []string) []string {
 	out := make([]string, len(s))
 	for i, x := range s {
 		out[i] = `"` + x + `"`
+	}
+	return out
+}
+
+// groupChain returns the index pairs (previous, next) of a group's
+// distinct members in order; repeated members (an error reported
+// elsewhere) are skipped so that they do not look like loops.
+func groupChain(members []string) [][2]int {
+	seen := map[string]bool{}
+	var out [][2]int
+	prev := -1
+	for j, m := range members {
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		if prev >= 0 {
+			out = append(out, [2]int{prev, j})
+		}
+		prev = j
 	}
 	return out
 }

@@ -222,7 +222,7 @@ func (v *validator) checkOps(i int) {
 			v.errs.add(p.with("name"), "op %q never runs: %q is not in a promotable clone", op.Name, r.ID)
 		}
 		key := op.Name + "/" + ivl.String()
-		if k, dup := byKey[key]; dup {
+		if k, dup := byKey[key]; dup && !(op.Name == "monitor" && ivl != 0) {
 			v.errs.add(p, "op %q with interval %s is defined twice (also %s)", op.Name, ivl, v.where(kp("primitive", i, "op", k)))
 			continue
 		}
