@@ -13,6 +13,10 @@ import (
 // fields. It never trusts that Load filled defaults: nil pointers mean
 // "inherit".
 
+// placeholderFenceAgent is the agent of the device `ward import cib`
+// writes when a CIB enables fencing without a device; it is not placed.
+const placeholderFenceAgent = "fence_placeholder_replace_me"
+
 type rkind uint8
 
 const (
@@ -74,6 +78,7 @@ type srsc struct {
 	failTO   time.Duration
 	util     map[string]int64
 	stonith  bool
+	device   bool // a fencing device, placed where it is monitored
 	promo    bool // promotable clone, or inside one
 	uniqueCl bool
 
@@ -228,6 +233,19 @@ func (s *sched) buildIndex() {
 	for i := range cfg.Primitives {
 		p := &cfg.Primitives[i]
 		add(&srsc{id: p.ID, kind: kindPrim, prim: p, stonith: strings.HasPrefix(p.Agent, "stonith:")})
+	}
+	// Fencing devices are placed like primitives: the node that "runs" a
+	// device is the one that monitors it (Pacemaker's stonith resources).
+	// The import's placeholder device stands for no real device.
+	devs := make([]Primitive, 0, len(cfg.Fencing.Devices))
+	for _, d := range cfg.Fencing.Devices {
+		if d.Agent == placeholderFenceAgent {
+			continue
+		}
+		devs = append(devs, Primitive{ID: d.ID, Agent: "stonith:" + d.Agent})
+	}
+	for i := range devs {
+		add(&srsc{id: devs[i].ID, kind: kindPrim, prim: &devs[i], stonith: true, device: true})
 	}
 	for i := range cfg.Groups {
 		g := &cfg.Groups[i]
