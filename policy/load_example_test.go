@@ -1,0 +1,40 @@
+package policy_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ward-ha/ward/policy"
+)
+
+func ExampleParse() {
+	src := `
+[cluster]
+name = "demo"
+stonith_enabled = false
+
+[[node]]
+name = "alpha"
+addresses = ["10.0.0.1"]
+
+[[primitive]]
+id = "web"
+agent = "dummy"
+
+[[primitive.op]]
+name = "monitor"
+interval = "5"
+`
+	_, err := policy.Parse("policy.toml", []byte(src))
+	var list policy.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Println(e)
+			fmt.Print(e.Snippet())
+		}
+	}
+	// Output:
+	// policy.toml:16: primitive "web": op "monitor": interval: duration "5" has no unit; write "5s"
+	//    16 | interval = "5"
+	//       | ^
+}
