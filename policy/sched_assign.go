@@ -259,14 +259,14 @@ func (s *sched) assignSingle(r *srsc, ms []*srsc) {
 	case s.noQuorum:
 		why = ReasonNoQuorum
 	default:
-		node, why = s.chooseNode(work, s.currentNode(ms), s.unitNeed(r))
+		node, why = s.chooseNode(work, s.currentNode(ms), s.unitNeed(r, true))
 	}
 	st.node = node
 	st.reason = why
 	if node >= 0 {
 		st.chosen = []int{node}
 		s.nodes[node].count++
-		s.consume(node, s.unitNeed(r))
+		s.consume(node, s.unitNeed(r, false))
 	}
 
 	// Place members in order.
@@ -356,7 +356,8 @@ func (s *sched) currentNode(ms []*srsc) int {
 }
 
 // chooseNode picks the best usable node of work with a non-negative
-// score and room for need; cur wins ties.
+// score and room for need. Ties go to the less loaded node, then to cur
+// (where it runs now), then to the first name.
 func (s *sched) chooseNode(work []Score, cur int, need map[string]int64) (int, Reason) {
 	best := -1
 	strategy := s.placementStrategy()
@@ -398,9 +399,9 @@ func (s *sched) chooseNode(work []Score, cur int, need map[string]int64) (int, R
 				continue
 			}
 		}
-	}
-	if best >= 0 && cur >= 0 && cur != best && work[cur] == work[best] && s.nodes[cur].usable() && s.fits(s.nodes[cur], need) {
-		best = cur
+		if n == cur {
+			best = n
+		}
 	}
 	if best < 0 {
 		if sawCapacity {

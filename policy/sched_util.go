@@ -5,7 +5,7 @@ package policy
 
 // unitNeed is the utilization a unit needs on one node: its members', and
 // that of the resources that must run with it and are not placed yet.
-func (s *sched) unitNeed(r *srsc) map[string]int64 {
+func (s *sched) unitNeed(r *srsc, withDeps bool) map[string]int64 {
 	if len(s.utilKeys) == 0 {
 		return nil
 	}
@@ -36,7 +36,7 @@ func (s *sched) unitNeed(r *srsc) map[string]int64 {
 		for _, ci := range s.withThis[u] {
 			c := &s.colocs[ci]
 			du := s.rs[c.dep].unit
-			if c.score >= Infinity && !s.ust[du].done && !s.ust[du].busy {
+			if withDeps && c.score >= Infinity && !s.ust[du].done && !s.ust[du].busy {
 				add(du)
 			}
 		}

@@ -118,11 +118,7 @@ func (s *sched) run() {
 	s.expandColocations()
 	s.collectUtilKeys()
 
-	order := append([]int(nil), s.units...)
-	sort.SliceStable(order, func(a, b int) bool {
-		return s.rs[order[a]].prio > s.rs[order[b]].prio
-	})
-	for _, u := range order {
+	for _, u := range s.assignOrder() {
 		s.assign(u)
 	}
 	s.applyOrderBlocking()
@@ -181,6 +177,63 @@ func (s *sched) decideFencing() {
 			n.reason = ReasonNodeUnclean
 		}
 	}
+}
+
+// assignOrder sorts the units the way Pacemaker does: higher priority
+// first; then, only when a placement strategy uses utilization, the higher score on the node where it runs now, then the
+// higher score on the best nodes (usable nodes first, then more free
+// capacity, then name), then configuration order.
+func (s *sched) assignOrder() []int {
+	order := append([]int(nil), s.units...)
+	nodeOrder := make([]int, 0, len(s.nodes))
+	for i := range s.nodes {
+		nodeOrder = append(nodeOrder, i)
+	}
+	balanced := s.placementStrategy() == PlacementBalanced
+	sort.SliceStable(nodeOrder, func(a, b int) bool {
+		x, y := s.nodes[nodeOrder[a]], s.nodes[nodeOrder[b]]
+		if x.usable() != y.usable() {
+			return x.usable()
+		}
+		if balanced {
+			if c := s.compareCapacity(x, y); c != 0 {
+				return c > 0
+			}
+		}
+		return false
+	})
+	curScore := make([]Score, len(s.rs))
+	for _, u := range order {
+		curScore[u] = -Infinity
+		r := s.rs[u]
+		if r.kind == kindClone {
+			continue
+		}
+		if cur := s.currentNode(s.members(r)); cur >= 0 {
+			curScore[u] = s.baseVec(u)[cur]
+		}
+	}
+	full := s.placementStrategy() != PlacementDefault
+	sort.SliceStable(order, func(a, b int) bool {
+		x, y := order[a], order[b]
+		if px, py := s.rs[x].prio, s.rs[y].prio; px != py {
+			return px > py
+		}
+		if !full {
+			return false
+		}
+		if curScore[x] != curScore[y] {
+			return curScore[x] > curScore[y]
+		}
+		vx, vy := s.baseVec(x), s.baseVec(y)
+		for _, n := range nodeOrder {
+			if vx[n] != vy[n] {
+				return vx[n] > vy[n]
+			}
+		}
+		return false
+	})
+	return order
 }
 
 func (s *sched) collectUtilKeys() {
