@@ -230,11 +230,7 @@ func (s *sched) buildIndex() {
 		s.rsIdx[r.id] = r.idx
 		s.rs = append(s.rs, r)
 	}
-	for i := range cfg.Primitives {
-		p := &cfg.Primitives[i]
-		add(&srsc{id: p.ID, kind: kindPrim, prim: p, stonith: strings.HasPrefix(p.Agent, "stonith:")})
-	}
-	// Fencing devices are placed like primitives: the node that "runs" a
+	// Fencing devices are placed like primitives, first (a CIB usually defines them first): the node that "runs" a
 	// device is the one that monitors it (Pacemaker's stonith resources).
 	// The import's placeholder device stands for no real device.
 	devs := make([]Primitive, 0, len(cfg.Fencing.Devices))
@@ -246,6 +242,10 @@ func (s *sched) buildIndex() {
 	}
 	for i := range devs {
 		add(&srsc{id: devs[i].ID, kind: kindPrim, prim: &devs[i], stonith: true, device: true})
+	}
+	for i := range cfg.Primitives {
+		p := &cfg.Primitives[i]
+		add(&srsc{id: p.ID, kind: kindPrim, prim: p, stonith: strings.HasPrefix(p.Agent, "stonith:")})
 	}
 	for i := range cfg.Groups {
 		g := &cfg.Groups[i]
