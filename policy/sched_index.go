@@ -42,8 +42,11 @@ type snode struct {
 	state   NodeState
 	standby bool
 	maint   bool
-	attrs   map[string]string
-	util    map[string]int64
+	// shutdown: the node is shutting down (a "shutdown" attribute); it
+	// runs nothing.
+	shutdown bool
+	attrs    map[string]string
+	util     map[string]int64
 	// reason is why nothing may run here; ReasonNone when usable.
 	reason Reason
 	// fence is set when this transition fences the node.

@@ -104,8 +104,9 @@ func (s *sched) expandOrders() []ord {
 
 // placedAt is one node where a resource will be active, with its role.
 type placedAt struct {
-	node int
-	role Role
+	node    int
+	role    Role
+	blocked bool // frozen while failed: it will not (re)start
 }
 
 // placedOf lists where resource r (or its members) will be active.
@@ -115,7 +116,15 @@ func (s *sched) placedOf(r int) []placedAt {
 		for _, pi := range s.pinstOf[m.idx] {
 			p := &s.pinsts[pi]
 			if p.node >= 0 {
-				out = append(out, placedAt{node: p.node, role: p.role})
+				pl := placedAt{node: p.node, role: p.role}
+				if p.frozen {
+					for _, k := range p.obs {
+						if o := &s.active[p.prim][k]; o.failed && o.node == p.node {
+							pl.blocked = true
+						}
+					}
+				}
+				out = append(out, pl)
 			}
 		}
 	}
@@ -148,6 +157,9 @@ func (s *sched) applyOrderBlocking() {
 			firstOn := map[int]bool{}
 			anyFirst := false
 			for _, pl := range s.placedOf(o.first) {
+				if pl.blocked {
+					continue // a blocked, failed first cannot start
+				}
 				if needRole == RoleUnknown || pl.role == needRole {
 					firstOn[pl.node] = true
 					anyFirst = true

@@ -66,6 +66,9 @@ func (s *sched) readNodes() {
 		if v, ok := n.attrs["maintenance"]; ok && truthy(v) {
 			n.maint = true
 		}
+		if v := n.attrs["shutdown"]; v != "" && v != "0" && !strings.EqualFold(v, "false") {
+			n.shutdown = true
+		}
 	}
 	for _, n := range s.nodes {
 		n.attrs["#uname"] = n.name
@@ -89,6 +92,8 @@ func (s *sched) setNodeReason(n *snode) {
 		n.reason = ReasonNodePending
 	case n.state != NodeOnline:
 		n.reason = ReasonNodeOffline
+	case n.shutdown:
+		n.reason = ReasonNodeShutdown
 	case n.maint:
 		n.reason = ReasonNodeMaintenance
 	case n.standby:

@@ -113,6 +113,7 @@ const (
 	ReasonNodePending        Reason = "node-pending"
 	ReasonNodeStandby        Reason = "node-standby"
 	ReasonNodeMaintenance    Reason = "node-maintenance"
+	ReasonNodeShutdown       Reason = "node-shutdown"
 	ReasonNoQuorum           Reason = "no-quorum"
 	ReasonNotAllowed         Reason = "not-allowed" // opt-in cluster, no location allows it
 	ReasonLocation           Reason = "location"    // a -INFINITY location
@@ -144,6 +145,8 @@ func (r Reason) Text() string {
 		return "node is in standby"
 	case ReasonNodeMaintenance:
 		return "node is in maintenance"
+	case ReasonNodeShutdown:
+		return "node is shutting down"
 	case ReasonNoQuorum:
 		return "this partition has no quorum"
 	case ReasonNotAllowed:
