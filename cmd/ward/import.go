@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,6 +35,7 @@ Today it reads Pacemaker's CIB (see docs/migrating-from-pacemaker.md).`,
 func newImportCIBCmd() *cobra.Command {
 	var out string
 	var strict bool
+	var at string
 	c := &cobra.Command{
 		Use:   "cib FILE.xml --out DIR",
 		Short: "Convert a Pacemaker CIB into policy.toml and status.json",
@@ -61,11 +63,20 @@ not fully representable, 2 on usage errors.`,
 			if out == "" {
 				return &usageError{cmd: c.CommandPath(), err: errors.New("--out DIR is required")}
 			}
-			return runImportCIB(c.OutOrStdout(), c.ErrOrStderr(), args[0], out, strict)
+			var opts cib.Options
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--at %q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", at)}
+				}
+				opts.Now = t
+			}
+			return runImportCIB(c.OutOrStdout(), c.ErrOrStderr(), args[0], out, strict, opts)
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "directory to write policy.toml and status.json into (created if missing)")
 	c.Flags().BoolVar(&strict, "strict", false, "fail (exit 1, write nothing) if anything cannot be represented exactly")
+	c.Flags().StringVar(&at, "at", "", "evaluate failure timeouts in the status at this RFC 3339 time (default: the CIB's execution-date, else none expire)")
 	return c
 }
 
@@ -86,12 +97,12 @@ func readBounded(path string) ([]byte, error) {
 	return data, nil
 }
 
-func runImportCIB(stdout, stderr io.Writer, in, dir string, strict bool) error {
+func runImportCIB(stdout, stderr io.Writer, in, dir string, strict bool, opts cib.Options) error {
 	data, err := readBounded(in)
 	if err != nil {
 		return err
 	}
-	res, err := cib.Import(in, data)
+	res, err := cib.Import(in, data, opts)
 	if err != nil {
 		return fmt.Errorf("import cib: %w", err)
 	}

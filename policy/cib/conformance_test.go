@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ward-ha/ward/policy"
 )
@@ -39,6 +40,7 @@ func corpusDir(t testing.TB) string {
 }
 
 type expectedInitial struct {
+	NowUTC  string `json:"now_utc"`
 	Initial struct {
 		Nodes      map[string]string `json:"nodes"`
 		Placements [][3]string       `json:"placements"`
@@ -102,11 +104,6 @@ func TestImportCorpusInitialState(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Import(name+".xml", data)
-		if err != nil {
-			t.Errorf("Import(%s) error %v", name, err)
-			continue
-		}
 		raw, err := os.ReadFile(strings.TrimSuffix(c, ".xml") + ".expected.json")
 		if err != nil {
 			t.Fatal(err)
@@ -114,6 +111,17 @@ func TestImportCorpusInitialState(t *testing.T) {
 		var exp expectedInitial
 		if err := json.Unmarshal(raw, &exp); err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		var opts Options
+		if exp.NowUTC != "" {
+			if opts.Now, err = time.Parse(time.RFC3339, exp.NowUTC); err != nil {
+				t.Fatalf("%s: now_utc: %v", name, err)
+			}
+		}
+		res, err := Import(name+".xml", data, opts)
+		if err != nil {
+			t.Errorf("Import(%s) error %v", name, err)
+			continue
 		}
 		var wantP, wantF []string
 		for _, p := range exp.Initial.Placements {
@@ -143,4 +151,7 @@ func TestImportCorpusInitialState(t *testing.T) {
 		}
 	}
 	t.Logf("initial state matches in %d of %d cases", match, len(cases))
+	if match != len(cases) {
+		t.Errorf("initial state matches in %d of %d cases, want all", match, len(cases))
+	}
 }

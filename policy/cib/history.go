@@ -62,6 +62,7 @@ type histOp struct {
 type replay struct {
 	im         *importer
 	node       *nodeRT
+	id         string
 	info       *primInfo
 	role       int
 	onFail     int
@@ -105,7 +106,7 @@ func (im *importer) unpackResource(rt *nodeRT, lr *element) {
 		}
 		return a.rcChange < b.rcChange
 	})
-	r := &replay{im: im, node: rt, info: info, role: roleUnknown, onFail: failIgnore, last: map[string]policy.OpRecord{}}
+	r := &replay{im: im, node: rt, id: id, info: info, role: roleUnknown, onFail: failIgnore, last: map[string]policy.OpRecord{}}
 	for _, op := range ops {
 		r.apply(op)
 	}
@@ -254,6 +255,7 @@ func (r *replay) apply(h *histOp) {
 	r.remember(h)
 	origRC := h.rc
 	masked := h.maskedProbeFailure()
+	expired := r.expired(h)
 	// remap_operation
 	status, rc := h.status, h.rc
 	if h.task == "monitor" {
@@ -289,9 +291,13 @@ func (r *replay) apply(h *histOp) {
 			if h.probe() && rc != h.expected {
 				status = execDone
 			}
-			r.role = rolePromoted
+			if !expired || rc == h.expected {
+				r.role = rolePromoted
+			}
 		case 9:
-			r.role = rolePromoted
+			if !expired {
+				r.role = rolePromoted
+			}
 			status = execError
 		case 6:
 			status = execErrorFatal
@@ -310,6 +316,9 @@ func (r *replay) apply(h *histOp) {
 		}
 	case 10, 11:
 		status = execErrorHard
+	}
+	if expired && r.processExpired(h, origRC, rc, masked) {
+		return
 	}
 	if masked {
 		r.updateState(h, h.expected)
@@ -343,6 +352,48 @@ func (r *replay) apply(h *histOp) {
 		return
 	}
 	r.failure(h, origRC, status, strategy, rc)
+}
+
+// expired is check_operation_expiry: whether a failure-timeout has
+// passed for this entry at the import's now.
+func (r *replay) expired(h *histOp) bool {
+	now := r.im.now
+	to := time.Duration(r.info.failureTimeout)
+	if now.IsZero() || to <= 0 || r.info.blockOnFail || h.status == execNotInstalled || h.rcChange <= 0 {
+		return false
+	}
+	sec := int64((to + time.Second - 1) / time.Second)
+	if now.Unix() < h.rcChange+sec {
+		return false
+	}
+	if fc := r.node.failCounts[r.id]; fc != nil && fc.count > 0 && fc.last+sec > now.Unix() {
+		return false // the resource still has an unexpired fail count
+	}
+	if h.probe() {
+		switch h.rc {
+		case 0, 7, 8, 190, 191:
+			return false
+		}
+	}
+	return true
+}
+
+// processExpired is process_expired_result: true when the entry is
+// ignored because its failure expired.
+func (r *replay) processExpired(h *histOp, origRC, rc int, masked bool) bool {
+	if masked && origRC != h.expected {
+		if r.role <= roleStopped {
+			r.role = roleUnknown
+		}
+		return true
+	}
+	if rc == h.expected {
+		return false // only failures expire
+	}
+	if h.interval == 0 {
+		return true
+	}
+	return r.node.online && !r.node.unclean
 }
 
 // updateState is update_resource_state after a success.
@@ -511,10 +562,18 @@ func (r *replay) finish() policy.ResourceStatus {
 	return rs
 }
 
-// applyFailCounts sums fail-count-<rsc>#<op>_<interval> attributes per
+// failCount is the effective fail count of one resource on one node.
+type failCount struct {
+	count policy.Score
+	last  int64 // epoch of the latest failure, 0 if unknown
+	order int
+}
+
+// readFailCounts sums fail-count-<rsc>#<op>_<interval> attributes per
 // resource and takes the latest last-failure-* (Pacemaker 3.x reads only
 // this form).
-func (im *importer) applyFailCounts(rt *nodeRT) {
+func (im *importer) readFailCounts(rt *nodeRT) {
+	rt.failCounts = map[string]*failCount{}
 	if rt.state == nil {
 		return
 	}
@@ -522,9 +581,6 @@ func (im *importer) applyFailCounts(rt *nodeRT) {
 	if ta == nil {
 		return
 	}
-	counts := map[string]policy.Score{}
-	lasts := map[string]int64{}
-	var order []string
 	for _, p := range im.readSets(ta, "instance_attributes") {
 		var rest string
 		isCount := false
@@ -542,10 +598,10 @@ func (im *importer) applyFailCounts(rt *nodeRT) {
 			continue
 		}
 		id, _ := im.resolveHistoryID(rest[:i])
-		if _, ok := counts[id]; !ok {
-			if _, ok := lasts[id]; !ok {
-				order = append(order, id)
-			}
+		fc := rt.failCounts[id]
+		if fc == nil {
+			fc = &failCount{order: len(rt.failCounts)}
+			rt.failCounts[id] = fc
 		}
 		if isCount {
 			s, err := policy.ParseScore(p.value)
@@ -553,19 +609,29 @@ func (im *importer) applyFailCounts(rt *nodeRT) {
 				im.lossy(p.el, "fail count is not a number; ignored")
 				continue
 			}
-			counts[id] = counts[id].Add(s)
+			fc.count = fc.count.Add(s)
 		} else {
 			t, err := strconv.ParseInt(strings.TrimSpace(p.value), 10, 64)
 			if err != nil {
 				im.lossy(p.el, "last-failure is not an epoch; ignored")
 				continue
 			}
-			lasts[id] = max(lasts[id], t)
+			fc.last = max(fc.last, t)
 		}
 	}
-	for _, id := range order {
-		c, l := counts[id], lasts[id]
-		if c <= 0 && l == 0 {
+}
+
+// attachFailCounts copies the fail counts into the node's resources,
+// adding an entry for resources without history there.
+func attachFailCounts(rt *nodeRT) {
+	ids := make([]string, 0, len(rt.failCounts))
+	for id := range rt.failCounts {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return rt.failCounts[ids[i]].order < rt.failCounts[ids[j]].order })
+	for _, id := range ids {
+		fc := rt.failCounts[id]
+		if fc.count <= 0 && fc.last == 0 {
 			continue
 		}
 		idx := -1
@@ -580,9 +646,9 @@ func (im *importer) applyFailCounts(rt *nodeRT) {
 			idx = len(rt.resources) - 1
 		}
 		rs := &rt.resources[idx]
-		rs.FailCount = int(c)
-		if l > 0 {
-			t := time.Unix(l, 0).UTC()
+		rs.FailCount = int(fc.count)
+		if fc.last > 0 {
+			t := time.Unix(fc.last, 0).UTC()
 			rs.LastFailure = &t
 		}
 	}

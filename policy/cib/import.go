@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ward-ha/ward/policy"
 )
@@ -86,6 +87,8 @@ type importer struct {
 	// and timeout, applied to every device.
 	fenceAction  string
 	fenceTimeout policy.Duration
+	// now evaluates failure timeouts (zero: never expired).
+	now time.Time
 }
 
 // primInfo is what status derivation needs about a primitive.
@@ -97,15 +100,28 @@ type primInfo struct {
 	managed    bool
 	// ops maps "name/interval_ms" to the op's configured on-fail.
 	ops map[string]string
-	// failureTimeoutSet reports a failure-timeout in the configuration.
-	failureTimeoutSet bool
+	// failureTimeout is the effective failure-timeout (own, group, clone
+	// or rsc_defaults; 0: none).
+	failureTimeout policy.Duration
+	// blockOnFail reports an op configured with on-fail=block, which makes
+	// Pacemaker ignore failure-timeout.
+	blockOnFail bool
+}
+
+// Options tune an import.
+type Options struct {
+	// Now is the instant at which failure timeouts are evaluated while
+	// the status is derived. Zero means the CIB's execution-date when it
+	// has one; without either, no failure is treated as expired (the
+	// scheduler evaluates failure_timeout against its own now).
+	Now time.Time
 }
 
 // Import reads a CIB from data (name is used in messages) and maps it to
 // ward's policy and status. It fails only when the input is not a usable
 // CIB (malformed or hostile XML, no <cib> root); every element it cannot
 // represent becomes an Issue instead.
-func Import(name string, data []byte) (*Result, error) {
+func Import(name string, data []byte, opts Options) (*Result, error) {
 	root, err := parseXML(name, data)
 	if err != nil {
 		return nil, err
@@ -125,6 +141,7 @@ func Import(name string, data []byte) (*Result, error) {
 		kinds:          map[string]string{},
 		prims:          map[string]*primInfo{},
 		defaultManaged: true,
+		now:            opts.Now,
 	}
 	im.indexIDs(root)
 	conf := root.child("configuration")

@@ -37,7 +37,7 @@ type parentMeta struct {
 	unique     bool
 	promotable bool
 	managed    *bool
-	ftimeout   bool
+	ftimeout   *policy.Duration
 }
 
 // importPrimitive maps one <primitive>; group names the enclosing group.
@@ -79,10 +79,15 @@ func (im *importer) importPrimitive(r *element, group string, pm *parentMeta) *p
 		if pm.managed != nil {
 			info.managed = *pm.managed
 		}
-		info.failureTimeoutSet = pm.ftimeout
+		if pm.ftimeout != nil {
+			info.failureTimeout = *pm.ftimeout
+		}
 	}
 	if im.cfg.Cluster.Maintenance {
 		info.managed = false
+	}
+	if info.failureTimeout == 0 && im.cfg.Cluster.ResourceDefaults.FailureTimeout != nil {
+		info.failureTimeout = *im.cfg.Cluster.ResourceDefaults.FailureTimeout
 	}
 	for _, a := range im.readSets(r, "instance_attributes") {
 		if secretName(a.name) {
@@ -104,7 +109,7 @@ func (im *importer) importPrimitive(r *element, group string, pm *parentMeta) *p
 		info.managed = *p.IsManaged
 	}
 	if p.FailureTimeout != nil {
-		info.failureTimeoutSet = true
+		info.failureTimeout = *p.FailureTimeout
 	}
 	im.readUtilization(r, &p.Meta)
 	for _, ops := range r.all("operations") {
@@ -187,6 +192,9 @@ func (im *importer) importOp(o *element, info *primInfo) (policy.Op, bool) {
 		im.lossy(o, fmt.Sprintf("on-fail %q is not supported; ward's default applies", onFail))
 	}
 	info.ops[op.Name+"/"+strconv.FormatInt(int64(op.Interval.D().Milliseconds()), 10)] = string(op.OnFail)
+	if op.OnFail == policy.OnFailBlock {
+		info.blockOnFail = true
+	}
 	if v := o.attr("role"); v != "" {
 		r, ok := mapRole(v)
 		if !ok {
@@ -341,7 +349,7 @@ func (im *importer) importGroup(g *element, clone string, pm *parentMeta) string
 		child.managed = grp.IsManaged
 	}
 	if grp.FailureTimeout != nil {
-		child.ftimeout = true
+		child.ftimeout = grp.FailureTimeout
 	}
 	_ = clone
 	for _, c := range g.children {
@@ -423,7 +431,7 @@ func (im *importer) importClone(c *element) {
 		cl.GloballyUnique = true
 		im.comment("clone/"+id, "globally_unique: Pacemaker 3.x makes a clone unique when clone-node-max > 1 and globally-unique is not set")
 	}
-	pm := &parentMeta{clone: id, unique: cl.GloballyUnique, promotable: cl.Promotable, managed: cl.IsManaged, ftimeout: cl.FailureTimeout != nil}
+	pm := &parentMeta{clone: id, unique: cl.GloballyUnique, promotable: cl.Promotable, managed: cl.IsManaged, ftimeout: cl.FailureTimeout}
 	for _, ch := range c.children {
 		switch ch.name {
 		case "primitive":

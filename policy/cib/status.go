@@ -19,6 +19,7 @@ type nodeRT struct {
 	maintenance bool
 	shutdown    bool
 	attrs       map[string]string // transient attributes
+	failCounts  map[string]*failCount
 	merged      map[string]string // permanent + transient
 	resources   []policy.ResourceStatus
 }
@@ -41,6 +42,9 @@ func (im *importer) deriveStatus(st *element) *policy.Status {
 		if sec, err := strconv.ParseInt(ed, 10, 64); err == nil && sec >= 0 && sec < 1<<40 {
 			t := time.Unix(sec, 0).UTC()
 			out.ExecutionDate = &t
+			if im.now.IsZero() {
+				im.now = t
+			}
 		} else {
 			im.lossy(im.root, "execution-date "+strconv.Quote(ed)+" is not an epoch; ignored")
 		}
@@ -77,6 +81,7 @@ func (im *importer) deriveStatus(st *element) *policy.Status {
 	}
 	for _, rt := range nodes {
 		im.nodeOnlineStatus(rt)
+		im.readFailCounts(rt)
 	}
 	// Resource history, in node_state order. With fencing disabled the
 	// history of offline nodes is not read (Pacemaker defers it forever).
@@ -99,7 +104,7 @@ func (im *importer) deriveStatus(st *element) *policy.Status {
 		}
 	}
 	for _, rt := range nodes {
-		im.applyFailCounts(rt)
+		attachFailCounts(rt)
 		ns := policy.NodeStatus{Name: rt.name, Standby: rt.standby, Maintenance: rt.maintenance, Resources: rt.resources}
 		switch {
 		case rt.unclean:

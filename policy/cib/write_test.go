@@ -25,7 +25,7 @@ func TestImportCorpusPolicyLoads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res, err := Import(name+".xml", data)
+		res, err := Import(name+".xml", data, Options{})
 		if err != nil {
 			t.Errorf("Import(%s) error %v", name, err)
 			continue
