@@ -245,6 +245,29 @@ func (s *sched) assignSingle(r *srsc, ms []*srsc) {
 		}
 	}
 
+	// A blocked member cannot stop, so the members before it (which stop
+	// after it) cannot stop either: they stay as they are.
+	for i := len(ms) - 1; i > 0; i-- {
+		if !frozen[i] {
+			continue
+		}
+		for _, o := range s.active[ms[i].idx] {
+			if !o.blocked || o.gone {
+				continue
+			}
+			for j := 0; j < i; j++ {
+				for _, oj := range s.active[ms[j].idx] {
+					if oj.node == o.node && !oj.gone {
+						frozen[j] = true
+						if fixed < 0 {
+							fixed = o.node
+						}
+					}
+				}
+			}
+		}
+	}
+
 	work := s.fold(ms)
 	s.mergeDependents(r.unit, work, 1, 0, r.unit)
 	s.unitVecs[r.unit] = work
@@ -297,6 +320,8 @@ func (s *sched) assignSingle(r *srsc, ms []*srsc) {
 				blocked = ReasonTargetStopped
 			case s.stopFail[m.idx]:
 				blocked = ReasonFailedHere
+			case !s.nodes[node].usable():
+				blocked = s.nodes[node].reason
 			case s.memberScore(m.idx, node) < 0:
 				blocked = s.memberReason(m.idx, node)
 			}

@@ -127,8 +127,10 @@ func (s *sched) run() {
 // decideFencing fences unclean nodes, and offline nodes thought to run
 // managed resources, when fencing is enabled and the partition may act.
 func (s *sched) decideFencing() {
-	canFence := s.stonithEnabled() && !s.noQuorum
 	for _, n := range s.nodes {
+		// Without quorum, a node may still be fenced while it is in our
+		// membership (Pacemaker's pe_can_fence).
+		canFence := s.stonithEnabled() && (!s.noQuorum || n.state == NodeOnline)
 		switch {
 		case n.state == NodeUnclean:
 			s.fenceNode(n, "node is unclean (lost while it may run resources)")
