@@ -51,7 +51,8 @@ type expectedInitial struct {
 // pacemakerView renders a status the way the corpus records the initial
 // state: node states as crm_simulate prints them, active placements and
 // failed resources.
-func pacemakerView(st *policy.Status, cfg *policy.Config) (map[string]string, []string, []string) {
+func pacemakerView(res *Result) (map[string]string, []string, []string) {
+	st, cfg := res.Status, res.Config
 	nodes := map[string]string{}
 	var places, failed []string
 	standby := map[string]bool{}
@@ -62,11 +63,15 @@ func pacemakerView(st *policy.Status, cfg *policy.Config) (map[string]string, []
 	}
 	for _, n := range st.Nodes {
 		s := string(n.State)
-		if n.State == policy.NodeOnline {
+		pv := res.pacemaker[n.Name]
+		if pv.unclean {
+			s = "unclean"
+		}
+		if s == "online" {
 			switch {
 			case n.Maintenance || maint[n.Name]:
 				s = "maintenance"
-			case n.Standby || standby[n.Name]:
+			case n.Standby || standby[n.Name] || pv.standby:
 				s = "standby"
 			}
 		}
@@ -132,7 +137,7 @@ func TestImportCorpusInitialState(t *testing.T) {
 		}
 		sort.Strings(wantP)
 		sort.Strings(wantF)
-		nodes, places, failed := pacemakerView(res.Status, res.Config)
+		nodes, places, failed := pacemakerView(res)
 		ok := true
 		if !reflect.DeepEqual(nodes, exp.Initial.Nodes) {
 			t.Errorf("Import(%s) nodes = %v, want %v", name, nodes, exp.Initial.Nodes)

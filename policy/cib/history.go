@@ -536,7 +536,7 @@ func (r *replay) finish() policy.ResourceStatus {
 	case failFence:
 		n.unclean = true
 	case failStandby:
-		n.standby = true
+		n.standbyOnFail = true
 	case failBlock:
 		rs.Blocked = true
 	}

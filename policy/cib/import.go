@@ -49,6 +49,16 @@ type Result struct {
 	// comments holds explanatory comments for the policy writer, keyed
 	// by section and id ("primitive/db", "cluster", "fencing.device/f1").
 	comments map[string][]string
+	// pacemaker holds what Pacemaker derives about nodes while it reads
+	// the history (the scheduler derives the same from the status); the
+	// corpus tests compare it with Pacemaker's initial state.
+	pacemaker map[string]pcmkNode
+}
+
+// pcmkNode is Pacemaker's view of a node beyond its observed state.
+type pcmkNode struct {
+	unclean bool // fenced because of the history
+	standby bool // on-fail=standby
 }
 
 // Lossy reports whether any issue changed or dropped meaning.
@@ -133,7 +143,7 @@ func Import(name string, data []byte, opts Options) (*Result, error) {
 		name:           name,
 		root:           root,
 		ids:            map[string]*element{},
-		res:            &Result{Source: name, comments: map[string][]string{}},
+		res:            &Result{Source: name, comments: map[string][]string{}, pacemaker: map[string]pcmkNode{}},
 		cfg:            &policy.Config{},
 		fenced:         true,
 		startupFencing: true,

@@ -14,6 +14,11 @@ type nodeRT struct {
 	state       *element // node_state, nil when absent
 	online      bool     // Pacemaker's details->online
 	unclean     bool
+	// observedUnclean is the state from membership alone; unclean also
+	// holds what the history implies (on-fail=fence, resources thought
+	// active on an offline node), which the scheduler derives itself.
+	observedUnclean bool
+	standbyOnFail   bool
 	pending     bool
 	standby     bool
 	maintenance bool
@@ -81,6 +86,7 @@ func (im *importer) deriveStatus(st *element) *policy.Status {
 	}
 	for _, rt := range nodes {
 		im.nodeOnlineStatus(rt)
+		rt.observedUnclean = rt.unclean
 		im.readFailCounts(rt)
 	}
 	// Resource history, in node_state order. With fencing disabled the
@@ -106,8 +112,11 @@ func (im *importer) deriveStatus(st *element) *policy.Status {
 	for _, rt := range nodes {
 		attachFailCounts(rt)
 		ns := policy.NodeStatus{Name: rt.name, Standby: rt.standby, Maintenance: rt.maintenance, Resources: rt.resources}
+		if rt.unclean || rt.standbyOnFail {
+			im.res.pacemaker[rt.name] = pcmkNode{unclean: rt.unclean, standby: rt.standbyOnFail}
+		}
 		switch {
-		case rt.unclean:
+		case rt.observedUnclean:
 			ns.State = policy.NodeUnclean
 		case !rt.online:
 			ns.State = policy.NodeOffline
