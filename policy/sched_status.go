@@ -169,7 +169,7 @@ func (s *sched) readResources() {
 			p := s.rs[pi]
 			s.readFailures(p, node, rs)
 			if rs.Role == RoleStopped || rs.Role == RoleUnknown {
-				if rs.FailedStop {
+				if rs.FailedStop && !s.expired[[2]int{pi, ni}] {
 					// A failed stop leaves the state unknown: treat as active.
 					rs2 := *rs
 					rs2.Role = RoleStarted
@@ -230,9 +230,11 @@ func (s *sched) readFailures(p *srsc, node *snode, rs *ResourceStatus) {
 	if count <= 0 {
 		return
 	}
+	// Failures of an operation configured with on_fail = block never
+	// expire (Pacemaker keeps them so the block stays).
 	blockOnFail := false
 	for _, f := range rs.Failures {
-		if s.onFailFor(p, f.Op, f.Interval) == OnFailBlock {
+		if s.configuredOnFail(p, f.Op, f.Interval) == OnFailBlock {
 			blockOnFail = true
 		}
 	}
@@ -256,8 +258,51 @@ func (s *sched) readFailures(p *srsc, node *snode, rs *ResourceStatus) {
 	}
 }
 
+// configuredOnFail is the on_fail set on the operation, "" if none.
+func (s *sched) configuredOnFail(p *srsc, op string, interval Duration) OnFail {
+	for _, o := range p.prim.Ops {
+		if o.Name == op && (o.Interval == interval || op != "monitor") && o.OnFail != "" {
+			return o.OnFail
+		}
+	}
+	return ""
+}
+
+// hardError reports an agent exit code that bans the node: not installed
+// (5), invalid arguments (2), insufficient privileges (4), and
+// unimplemented (3) on a one-shot operation. fatal is not configured (6),
+// which bans every node.
+func hardError(f OpRecord) (hard, fatal bool) {
+	switch f.RC {
+	case 2, 4, 5:
+		return true, false
+	case 3:
+		return f.Interval == 0, false
+	case 6:
+		return true, true
+	}
+	return false, false
+}
+
 // classifyFailure applies the on_fail handling of a failed instance.
 func (s *sched) classifyFailure(p *srsc, node *snode, rs *ResourceStatus, o *obs) {
+	if s.expired[[2]int{p.idx, node.idx}] {
+		return // the failure timed out: as if it never happened
+	}
+	if rs.Failed && len(rs.Failures) > 0 {
+		f := rs.Failures[len(rs.Failures)-1]
+		if hard, fatal := hardError(f); hard && f.Op != "stop" {
+			if fatal {
+				for _, n := range s.nodes {
+					s.bans[p.idx] = append(s.bans[p.idx], ban{node: n.idx, reason: ReasonFailedHere,
+						detail: fmt.Sprintf("%s reported it is not configured (exit code 6) on %s", p.id, node.name)})
+				}
+			} else {
+				s.bans[p.idx] = append(s.bans[p.idx], ban{node: node.idx, reason: ReasonFailedHere,
+					detail: fmt.Sprintf("%s failed with a hard error (exit code %d) here", f.Op, f.RC)})
+			}
+		}
+	}
 	if rs.Blocked {
 		o.blocked = true
 		o.failed = rs.Failed || rs.FailedStop
@@ -274,9 +319,6 @@ func (s *sched) classifyFailure(p *srsc, node *snode, rs *ResourceStatus, o *obs
 		return
 	}
 	if !rs.Failed {
-		return
-	}
-	if s.expired[[2]int{p.idx, node.idx}] {
 		return
 	}
 	of := OnFailRestart
