@@ -83,6 +83,8 @@ var ignoredOptions = map[string]string{
 	"election-timeout":          "ward's DC election uses its heartbeat timings",
 	"shutdown-escalation":       "",
 	"join-integration-timeout":  "",
+	"crmd-integration-timeout":  "",
+	"crmd-finalization-timeout": "",
 	"join-finalization-timeout": "",
 	"transition-delay":          "",
 	"crmd-transition-delay":     "",

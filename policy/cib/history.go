@@ -77,6 +77,12 @@ type replay struct {
 func (im *importer) unpackResource(rt *nodeRT, lr *element) {
 	rawID := lr.attr("id")
 	id, info := im.resolveHistoryID(rawID)
+	if rt.rawIDs == nil {
+		rt.rawIDs = map[string]string{}
+	}
+	if _, ok := rt.rawIDs[id]; !ok {
+		rt.rawIDs[id] = rawID
+	}
 	var ops []*histOp
 	for _, o := range lr.all("lrm_rsc_op") {
 		if h := parseHistOp(o); h != nil {
@@ -492,6 +498,11 @@ func (r *replay) recordFailure(h *histOp, origRC, status int) {
 		rec.RC = 5
 		rec.Kind = "error"
 	}
+	// The history often holds one failure twice (as the last result and
+	// as the last failure).
+	if n := len(r.failures); n > 0 && sameRecord(r.failures[n-1], rec) {
+		return
+	}
 	r.failures = append(r.failures, rec)
 }
 
@@ -538,7 +549,11 @@ func (r *replay) finish() policy.ResourceStatus {
 	case failStandby:
 		n.standbyOnFail = true
 	case failBlock:
-		rs.Blocked = true
+		// When on-fail=block is configured, failure-timeout does not
+		// apply and the block holds; a default block (failed stop without
+		// fencing) may expire, so without a known now the scheduler
+		// decides after its own failure_timeout check.
+		rs.Blocked = r.info.blockOnFail || !r.im.now.IsZero()
 	}
 	if r.role > roleStopped {
 		switch r.role {
@@ -652,4 +667,9 @@ func attachFailCounts(rt *nodeRT) {
 			rs.LastFailure = &t
 		}
 	}
+}
+
+func sameRecord(a, b policy.OpRecord) bool {
+	return a.Op == b.Op && a.Interval == b.Interval && a.RC == b.RC && a.Kind == b.Kind &&
+		(a.At == nil) == (b.At == nil) && (a.At == nil || a.At.Equal(*b.At))
 }

@@ -1,6 +1,7 @@
 package cib
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -10,23 +11,26 @@ import (
 
 // nodeRT is a node's state while the status section is derived.
 type nodeRT struct {
-	name        string
-	state       *element // node_state, nil when absent
-	online      bool     // Pacemaker's details->online
-	unclean     bool
+	name    string
+	state   *element // node_state, nil when absent
+	online  bool     // Pacemaker's details->online
+	unclean bool
 	// observedUnclean is the state from membership alone; unclean also
 	// holds what the history implies (on-fail=fence, resources thought
 	// active on an offline node), which the scheduler derives itself.
 	observedUnclean bool
 	standbyOnFail   bool
-	pending     bool
-	standby     bool
-	maintenance bool
-	shutdown    bool
-	attrs       map[string]string // transient attributes
-	failCounts  map[string]*failCount
-	merged      map[string]string // permanent + transient
-	resources   []policy.ResourceStatus
+	pending         bool
+	standby         bool
+	maintenance     bool
+	shutdown        bool
+	attrs           map[string]string // transient attributes
+	failCounts      map[string]*failCount
+	// rawIDs maps a status id to the lrm_resource id seen on the node
+	// ("db" to "db:1" for anonymous clone instances).
+	rawIDs    map[string]string
+	merged    map[string]string // permanent + transient
+	resources []policy.ResourceStatus
 }
 
 // deriveStatus implements Pacemaker's unpacking of the status section
@@ -111,6 +115,7 @@ func (im *importer) deriveStatus(st *element) *policy.Status {
 	}
 	for _, rt := range nodes {
 		attachFailCounts(rt)
+		im.promotionScores(rt)
 		ns := policy.NodeStatus{Name: rt.name, Standby: rt.standby, Maintenance: rt.maintenance, Resources: rt.resources}
 		if rt.unclean || rt.standbyOnFail {
 			im.res.pacemaker[rt.name] = pcmkNode{unclean: rt.unclean, standby: rt.standbyOnFail}
@@ -251,4 +256,51 @@ func crmdSince(ns *element) int64 {
 		return 0
 	}
 	return n
+}
+
+// promotionScores renames promotion scores of anonymous clone instances
+// ("master-db:1") to the primitive's name ("master-db"), the form ward
+// reads. Pacemaker uses the score of the instance whose history is on the
+// node, else the plain name, else any instance's.
+func (im *importer) promotionScores(rt *nodeRT) {
+	type cand struct{ name, value string }
+	byPrim := map[string][]cand{}
+	for name, v := range rt.attrs {
+		rest, ok := strings.CutPrefix(name, "master-")
+		if !ok {
+			continue
+		}
+		i := strings.LastIndexByte(rest, ':')
+		if i <= 0 {
+			continue
+		}
+		if _, err := strconv.Atoi(rest[i+1:]); err != nil {
+			continue
+		}
+		base := rest[:i]
+		if info, ok := im.prims[base]; !ok || info.unique {
+			continue
+		}
+		byPrim[base] = append(byPrim[base], cand{name, v})
+	}
+	for base, cs := range byPrim {
+		plain := "master-" + base
+		chosen := ""
+		want := "master-" + rt.rawIDs[base]
+		for _, c := range cs {
+			if c.name == want {
+				chosen = c.value
+			}
+		}
+		if _, ok := rt.attrs[plain]; !ok && chosen == "" {
+			sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+			chosen = cs[0].value
+		}
+		if chosen != "" {
+			rt.attrs[plain] = chosen
+		}
+		for _, c := range cs {
+			delete(rt.attrs, c.name)
+		}
+	}
 }
