@@ -3,6 +3,7 @@ package policy
 import (
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // This file places clone instances (anonymous and unique, of a primitive
@@ -247,13 +248,21 @@ func (s *sched) promotionScore(c *srsc, ms []*srsc, in *cinst) Score {
 		if c.cl.GloballyUnique {
 			names = append([]string{"master-" + m.id + ":" + strconv.Itoa(in.num)}, names...)
 		}
+		v, ok := "", false
 		for _, nm := range names {
-			if v, ok := n.attrs[nm]; ok {
-				if sc, err := ParseScore(v); err == nil {
-					total = total.Add(sc)
-					found = true
-					break
-				}
+			if v, ok = n.attrs[nm]; ok {
+				break
+			}
+		}
+		if !ok && !c.cl.GloballyUnique {
+			// Anonymous instances may carry an instance number in the
+			// attribute name ("master-db:1"), as older agents wrote it.
+			v, ok = s.attrWithPrefix(n, "master-"+m.id+":")
+		}
+		if ok {
+			if sc, err := ParseScore(v); err == nil {
+				total = total.Add(sc)
+				found = true
 			}
 		}
 	}
@@ -267,6 +276,18 @@ func (s *sched) promotionScore(c *srsc, ms []*srsc, in *cinst) Score {
 		}
 	}
 	return total
+}
+
+// attrWithPrefix returns the value of the first attribute (in name order)
+// whose name starts with prefix.
+func (s *sched) attrWithPrefix(n *snode, prefix string) (string, bool) {
+	best, val := "", ""
+	for k, v := range n.attrs {
+		if strings.HasPrefix(k, prefix) && (best == "" || k < best) {
+			best, val = k, v
+		}
+	}
+	return val, best != ""
 }
 
 func (s *sched) addPromoContrib(r, n int, sc Score, src string) {
