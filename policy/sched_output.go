@@ -149,7 +149,7 @@ func (s *sched) scoreTables() []ResourceScores {
 		seen := map[int]bool{}
 		for _, m := range s.members(r) {
 			for _, o := range s.active[m.idx] {
-				if !o.gone && !seen[o.node] {
+				if !seen[o.node] {
 					seen[o.node] = true
 					rs.Current = append(rs.Current, s.nodes[o.node].name)
 				}
@@ -159,6 +159,15 @@ func (s *sched) scoreTables() []ResourceScores {
 		byNode := make([][]Contribution, len(s.nodes))
 		for _, c := range s.contribs[r.idx] {
 			byNode[c.node] = append(byNode[c.node], Contribution{Kind: c.kind, Source: c.src, Score: c.score})
+		}
+		if r.kind != kindPrim {
+			// Show the members' terms in the group's or clone's table.
+			for _, m := range s.members(r) {
+				for _, c := range s.contribs[m.idx] {
+					byNode[c.node] = append(byNode[c.node], Contribution{Kind: c.kind,
+						Source: c.src + " (member " + m.id + ")", Score: c.score})
+				}
+			}
 		}
 		rs.Nodes = make([]NodeScore, len(s.nodes))
 		for n, node := range s.nodes {

@@ -1,8 +1,58 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"encoding/json"
+	"fmt"
 
-// TEMPORARY placeholder; the real command replaces this file.
+	"github.com/spf13/cobra"
+	"github.com/ward-ha/ward/policy"
+)
+
 func newExplainCmd() *cobra.Command {
-	return &cobra.Command{Use: "explain", Short: "(not built yet)", Hidden: true}
+	var policyPath, statusPath, at, output string
+	c := &cobra.Command{
+		Use:   "explain RESOURCE --policy FILE --status FILE",
+		Short: "Explain where a resource runs and why, node by node",
+		Long: `explain runs the scheduler like 'ward simulate' and prints, for one resource
+(primitive, group or clone), the node it will run on and, for every node,
+what speaks for or against it: location constraints, stickiness (the
+preference to stay where it runs), colocations, failures, and the reason a
+node is ruled out (offline, standby, unclean, banned after failures...).`,
+		Example: `  ward explain db --policy policy.toml --status status.json
+  ward explain web-group --policy policy.toml --status status.json -o json`,
+		Args: argsUsage(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("-o %q: use text or json", output)}
+			}
+			in, err := loadSimInput(policyPath, statusPath, at)
+			if err != nil {
+				return fixUsage(err, cmd)
+			}
+			t := policy.Schedule(in.cfg, in.st, in.now)
+			out := cmd.OutOrStdout()
+			if output == "json" {
+				rs, ok := t.ScoresOf(args[0])
+				if !ok {
+					return fmt.Errorf("explain: resource %q is not in the policy %s", args[0], policyPath)
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rs)
+			}
+			text, err := t.Explain(args[0])
+			if err != nil {
+				return fmt.Errorf("%w (policy %s)", err, policyPath)
+			}
+			fmt.Fprintf(out, "Scheduling at %s (from %s).\n\n", in.now.Format("2006-01-02T15:04:05Z07:00"), in.nowFrom)
+			fmt.Fprint(out, text)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&policyPath, "policy", "", "policy file (TOML)")
+	f.StringVar(&statusPath, "status", "", "cluster status file (JSON)")
+	f.StringVar(&at, "at", "", "schedule at this instant (RFC 3339)")
+	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return c
 }
