@@ -104,8 +104,19 @@ func (im *importer) importDevice(r *element) {
 	for _, c := range r.children {
 		switch c.name {
 		case "instance_attributes":
-		case "meta_attributes", "operations":
-			im.note(c, "meta attributes and operations of a fencing device are not used by ward (ward monitors devices itself)")
+		case "meta_attributes":
+			for _, m := range im.readSets(r, "meta_attributes") {
+				switch {
+				case m.name == "requires" && m.value != "quorum" && m.value != "fencing":
+					im.lossy(m.el, "requires="+m.value+" on a fencing device: ward runs fencing devices only in a quorate partition")
+				case m.name == "target-role" && strings.EqualFold(m.value, "stopped"):
+					im.lossy(m.el, "a stopped fencing device: ward has no disabled devices; it is imported enabled")
+				default:
+					im.note(m.el, "meta attribute "+m.name+" of a fencing device is not used by ward")
+				}
+			}
+		case "operations":
+			im.note(c, "operations of a fencing device are not used by ward (ward monitors devices itself)")
 		default:
 			im.lossy(c, "not imported")
 		}

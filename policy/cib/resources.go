@@ -296,9 +296,11 @@ func (im *importer) applyMeta(el *element, m *policy.Meta, name, value string) {
 			return
 		}
 		m.FailureTimeout = &d
-	case "requires", "description":
-		// ward always requires fencing before recovery; descriptions
-		// have no home in the policy.
+	case "requires":
+		if v != "fencing" && v != "quorum" && v != "unfencing" {
+			im.lossy(el, "requires="+v+": ward requires quorum and fencing for every start; ignored")
+		}
+	case "description":
 	case "multiple-active":
 		if v != "stop_start" {
 			im.lossy(el, fmt.Sprintf("multiple-active=%s is not supported: ward stops every instance and starts one (stop_start)", v))
