@@ -34,6 +34,7 @@ resources move.`,
 		newSimulateCmd(),
 		newExplainCmd(),
 		newImportCmd(),
+		newKeyCmd(),
 	)
 	return root
 }
