@@ -1,0 +1,219 @@
+package resources_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ward-ha/ward/resources"
+)
+
+func TestExecRecordsHistoryAndReports(t *testing.T) {
+	a := newFakeAgent()
+	a.setCodes("start", resources.OK)
+	a.setCodes("promote", resources.ErrNotConfigured)
+	h := newHarness(t, resolver{"fake": a}, 0)
+	r := h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "start", Params: map[string]string{"x": "1"}, Timeout: time.Second})
+	if r.Code != resources.OK || r.Kind != resources.KindDone || r.Failure() != resources.SeverityNone || r.Output != "start done" {
+		t.Errorf("Exec(start) = %+v, want OK done", r)
+	}
+	if got := h.report(); got.Seq != r.Seq || got.Action != "start" {
+		t.Errorf("report = %+v, want the start result", got)
+	}
+	r = h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "promote"})
+	if r.Code != resources.ErrNotConfigured || r.Failure() != resources.SeverityFatal {
+		t.Errorf("Exec(promote) = rc %v severity %v, want not-configured fatal", r.Code, r.Failure())
+	}
+	h.report()
+	r = h.exec1(resources.Request{Resource: "db", Agent: "nosuch", Action: "start"})
+	if r.Code != resources.ErrNotInstalled || r.Kind != resources.KindError || r.Failure() != resources.SeverityHard || !strings.Contains(r.Error, "no agent nosuch") {
+		t.Errorf("Exec(unknown agent) = %+v, want not-installed error, hard", r)
+	}
+	h.report()
+	hist, ok := h.exec.History("db")
+	if !ok || hist.FailCount != 2 || !hist.LastFailure.Equal(t0) || len(hist.Failures) != 2 {
+		t.Fatalf("History(db) = %+v, want 2 failures at %v", hist, t0)
+	}
+	if len(hist.Last) != 2 || hist.Last[0].Key() != "promote_0" || hist.Last[1].Key() != "start_0" || hist.Last[1].Kind != resources.KindError {
+		t.Errorf("History(db).Last keys = %v, want promote_0 and start_0 (latest: the error)", hist.Last)
+	}
+	for i := 0; i < 5; i++ {
+		h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "stop"})
+		h.report()
+	}
+	hist, _ = h.exec.History("db")
+	if len(hist.Log) != 4 || hist.Log[3].Action != "stop" {
+		t.Errorf("History(db).Log has %d entries, want the bounded 4", len(hist.Log))
+	}
+	h.exec.ClearFailures("db")
+	if hist, _ = h.exec.History("db"); hist.FailCount != 0 || len(hist.Failures) != 0 {
+		t.Errorf("after ClearFailures FailCount = %d, want 0", hist.FailCount)
+	}
+	if got := h.exec.Resources(); len(got) != 1 || got[0] != "db" {
+		t.Errorf("Resources() = %v, want [db]", got)
+	}
+	if err := h.exec.Forget("db"); err != nil {
+		t.Errorf("Forget(db) = %v", err)
+	}
+	if _, ok := h.exec.History("db"); ok {
+		t.Errorf("History(db) after Forget found it")
+	}
+}
+
+func TestExecBadRequestsAndNotRunning(t *testing.T) {
+	a := newFakeAgent()
+	e, err := resources.New(resources.Config{Agents: resolver{"fake": a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := e.Exec(context.Background(), resources.Request{Resource: "a", Agent: "fake", Action: "start"}); err != nil || r.Code != resources.OK {
+		t.Errorf("Exec before Run = %+v, %v, want OK (Exec needs no Run)", r, err)
+	}
+	for _, req := range []resources.Request{
+		{Agent: "fake", Action: "start"},
+		{Resource: "../etc", Agent: "fake", Action: "start"},
+		{Resource: "a", Action: "start"},
+		{Resource: "a", Agent: "fake"},
+		{Resource: "a", Agent: "fake", Action: "start", Timeout: -1},
+	} {
+		if _, err := e.Exec(context.Background(), req); err == nil || errors.Is(err, resources.ErrStopped) {
+			t.Errorf("Exec(%+v) = %v, want a request error", req, err)
+		}
+	}
+	if _, err := resources.New(resources.Config{}); err == nil {
+		t.Errorf("New(no agents) error = nil, want one")
+	}
+	if err := e.StartMonitor(resources.MonitorSpec{Resource: "a", Agent: "fake"}); err == nil {
+		t.Errorf("StartMonitor(interval 0) error = nil, want one")
+	}
+}
+
+func TestExecSerializesOneResource(t *testing.T) {
+	a := newFakeAgent()
+	a.hold = true
+	a.entered = make(chan string, 10)
+	h := newHarness(t, resolver{"fake": a}, 8)
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "monitor"})
+		}()
+	}
+	// Another resource is not held up by db's queue.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		h.exec1(resources.Request{Resource: "web", Agent: "fake", Action: "monitor"})
+	}()
+	seen := map[string]int{}
+	for i := 0; i < 2; i++ {
+		seen[<-a.entered]++
+	}
+	if seen["db"] != 1 || seen["web"] != 1 {
+		t.Fatalf("first two calls entering the agent = %v, want one db and one web", seen)
+	}
+	for i := 0; i < 5; i++ {
+		a.release <- struct{}{}
+	}
+	wg.Wait()
+	if n := len(a.entered); n != 3 {
+		t.Errorf("later calls = %d, want the 3 remaining db calls", n)
+	}
+	if a.maxPer != 1 {
+		t.Errorf("max concurrent operations of one resource = %d, want 1", a.maxPer)
+	}
+	if a.maxAll < 2 {
+		t.Errorf("max concurrent operations overall = %d, want 2 (db and web together)", a.maxAll)
+	}
+}
+
+func TestExecNodeConcurrencyLimit(t *testing.T) {
+	a := newFakeAgent()
+	a.hold = true
+	a.entered = make(chan string, 10)
+	h := newHarness(t, resolver{"fake": a}, 2)
+	var wg sync.WaitGroup
+	for _, id := range []string{"r1", "r2", "r3", "r4", "r5"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h.exec1(resources.Request{Resource: id, Agent: "fake", Action: "start"})
+		}()
+	}
+	<-a.entered
+	<-a.entered
+	for i := 0; i < 5; i++ {
+		a.release <- struct{}{}
+	}
+	wg.Wait()
+	if a.maxAll != 2 {
+		t.Errorf("max concurrent operations = %d, want 2 (MaxConcurrent)", a.maxAll)
+	}
+}
+
+func TestExecTimeoutOnInjectedClock(t *testing.T) {
+	a := newFakeAgent()
+	a.hold = true
+	h := newHarness(t, resolver{"fake": a}, 0)
+	done := make(chan resources.Result)
+	go func() {
+		done <- h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "start", Timeout: 30 * time.Second})
+	}()
+	h.waitTimers(1)
+	h.clock.Advance(29 * time.Second)
+	select {
+	case r := <-done:
+		t.Fatalf("Exec returned %+v before its timeout", r)
+	default:
+	}
+	h.clock.Advance(time.Second)
+	r := <-done
+	if r.Kind != resources.KindTimeout || r.Code != resources.ErrGeneric || r.Failure() != resources.SeveritySoft {
+		t.Errorf("Exec(hanging start) = kind %q rc %v, want timeout generic-error soft", r.Kind, r.Code)
+	}
+	if r.Duration() != 30*time.Second || !strings.Contains(r.Error, "timed out after 30s") {
+		t.Errorf("Exec(hanging start) duration %v error %q, want 30s and a timeout message", r.Duration(), r.Error)
+	}
+}
+
+func TestExecCanceledByShutdown(t *testing.T) {
+	a := newFakeAgent()
+	a.hold = true
+	a.entered = make(chan string, 1)
+	h := newHarness(t, resolver{"fake": a}, 0)
+	done := make(chan resources.Result)
+	go func() { done <- h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "stop"}) }()
+	<-a.entered
+	h.stop()
+	r := <-done
+	if r.Kind != resources.KindCanceled || !strings.Contains(r.Error, "executor stopped") {
+		t.Errorf("Exec during shutdown = kind %q error %q, want canceled by executor stop", r.Kind, r.Error)
+	}
+	if _, err := h.exec.Exec(context.Background(), resources.Request{Resource: "db", Agent: "fake", Action: "stop"}); !errors.Is(err, resources.ErrStopped) {
+		t.Errorf("Exec after Run returned = %v, want ErrStopped", err)
+	}
+	if err := h.exec.Run(context.Background()); err == nil {
+		t.Errorf("second Run() = nil, want an error")
+	}
+}
+
+func TestExecCallerGivesUpInQueue(t *testing.T) {
+	a := newFakeAgent()
+	a.hold = true
+	a.entered = make(chan string, 1)
+	h := newHarness(t, resolver{"fake": a}, 0)
+	go h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "start"})
+	<-a.entered
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.exec.Exec(ctx, resources.Request{Resource: "db", Agent: "fake", Action: "stop"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Exec(canceled ctx, queued) = %v, want context.Canceled", err)
+	}
+	a.release <- struct{}{}
+	h.report()
+}
