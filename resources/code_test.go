@@ -45,9 +45,9 @@ func TestResultFailure(t *testing.T) {
 		{Result{Action: "start", Code: ErrNotInstalled, Kind: KindError}, SeverityHard},
 		{Result{Action: "stop", Code: NotRunning}, SeverityNone},
 		{Result{Action: "stop", Code: OK, Kind: KindTimeout}, SeveritySoft},
-		{Result{Action: "monitor", Code: NotRunning}, SeverityNone},           // probe
-		{Result{Action: "monitor", Code: RunningPromoted}, SeverityNone},      // probe
-		{Result{Action: "monitor", Code: ErrPerm}, SeverityHard},              // probe
+		{Result{Action: "monitor", Code: NotRunning}, SeverityNone},      // probe
+		{Result{Action: "monitor", Code: RunningPromoted}, SeverityNone}, // probe
+		{Result{Action: "monitor", Code: ErrPerm}, SeverityHard},         // probe
 		{Result{Action: "monitor", Interval: 1, Code: NotRunning}, SeveritySoft},
 		{Result{Action: "monitor", Interval: 1, Code: OK, Expect: RunningPromoted}, SeveritySoft},
 		{Result{Action: "monitor", Interval: 1, Code: RunningPromoted, Expect: RunningPromoted}, SeverityNone},
