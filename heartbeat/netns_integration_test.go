@@ -29,13 +29,13 @@ import (
 
 const nsPrefix = "wardhb-"
 
-func nsNode(i int) string         { return fmt.Sprintf("%sn%d", nsPrefix, i) }
-func nsSwitch() string            { return nsPrefix + "sw" }
-func labAddr(i, l int) string     { return fmt.Sprintf("10.214.%d.%d", l+1, 10+i) }
-func swPort(i, l int) string      { return fmt.Sprintf("hbv%dl%d", i, l) }
-func labNodeName(i int) string    { return fmt.Sprintf("n%d", i) }
-func labBridge(l int) string      { return fmt.Sprintf("wardhbbr%d", l) }
-func labNodeIf(l int) string      { return fmt.Sprintf("hb%d", l) }
+func nsNode(i int) string      { return fmt.Sprintf("%sn%d", nsPrefix, i) }
+func nsSwitch() string         { return nsPrefix + "sw" }
+func labAddr(i, l int) string  { return fmt.Sprintf("10.214.%d.%d", l+1, 10+i) }
+func swPort(i, l int) string   { return fmt.Sprintf("hbv%dl%d", i, l) }
+func labNodeName(i int) string { return fmt.Sprintf("n%d", i) }
+func labBridge(l int) string   { return fmt.Sprintf("wardhbbr%d", l) }
+func labNodeIf(l int) string   { return fmt.Sprintf("hb%d", l) }
 
 func ipcmd(t testing.TB, args ...string) {
 	t.Helper()
