@@ -64,12 +64,26 @@ func (s *sched) assignClone(c *srsc) {
 		}
 	}
 	stopAll := c.target == RoleStopped || s.noQuorum
-	if stopAll {
+	if s.noQuorum && c.promo && c.target != RoleStopped && s.noQuorumPolicy() == NoQuorumDemote {
+		// no_quorum_policy = demote: running instances stay, demoted;
+		// nothing starts.
+		for _, in := range insts {
+			if in.node < 0 && in.cur >= 0 && s.nodes[in.cur].usable() && perNode[in.cur] < nodeMax && assigned < max {
+				in.node = in.cur
+				perNode[in.cur]++
+				assigned++
+			}
+		}
+		stopAll = false
+		st.reason = ReasonNoQuorum
+	} else if stopAll {
 		st.reason = ReasonTargetStopped
 		if s.noQuorum {
 			st.reason = ReasonNoQuorum
 		}
 	} else {
+	}
+	if !stopAll && !s.noQuorum {
 		avail := 0
 		for n, sc := range cv {
 			if sc >= 0 && s.nodes[n].usable() {
