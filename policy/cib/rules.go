@@ -63,6 +63,12 @@ func (im *importer) ruleText(r *element) (string, error) {
 	return strings.Join(parts, " "+op+" "), nil
 }
 
+var (
+	rangeRe   = regexp.MustCompile(`^-?[0-9]+(-[0-9]+)?$`)
+	ordinalRe = regexp.MustCompile(`^([0-9]{4})-?([0-9]{3})$`)
+	weekRe    = regexp.MustCompile(`^([0-9]{4})-?W([0-9]{2})-?([1-7])$`)
+)
+
 // bareRe matches values written without quotes.
 var bareRe = regexp.MustCompile(`^[A-Za-z0-9_.:/@#+-]+$`)
 
@@ -224,7 +230,7 @@ func specText(e *element, kind string) (string, error) {
 	for _, f := range fields {
 		known[f] = true
 		if v := strings.TrimSpace(e.attr(f)); v != "" {
-			if !regexp.MustCompile(`^-?[0-9]+(-[0-9]+)?$`).MatchString(v) {
+			if !rangeRe.MatchString(v) {
 				return "", &ruleError{e, fmt.Sprintf("%s %s=%q is not a number or range", kind, f, v)}
 			}
 			parts = append(parts, f+"="+v)
@@ -267,14 +273,14 @@ func pcmkDate(s string) (string, error) {
 	// time after T or a space.
 	datePart, timePart, _ := strings.Cut(strings.Replace(t, " ", "T", 1), "T")
 	var day time.Time
-	if m := regexp.MustCompile(`^([0-9]{4})-?([0-9]{3})$`).FindStringSubmatch(datePart); m != nil {
+	if m := ordinalRe.FindStringSubmatch(datePart); m != nil {
 		y, _ := atoi(m[1])
 		d, _ := atoi(m[2])
 		if d < 1 || d > 366 {
 			return "", fmt.Errorf("day of year %d is out of range", d)
 		}
 		day = time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, d-1)
-	} else if m := regexp.MustCompile(`^([0-9]{4})-?W([0-9]{2})-?([1-7])$`).FindStringSubmatch(datePart); m != nil {
+	} else if m := weekRe.FindStringSubmatch(datePart); m != nil {
 		y, _ := atoi(m[1])
 		w, _ := atoi(m[2])
 		wd, _ := atoi(m[3])
