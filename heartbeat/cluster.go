@@ -18,7 +18,8 @@ import (
 	"github.com/ward-ha/ward/internal/clock"
 )
 
-// ErrNotRunning is returned by SendReliable when Run is not running.
+// ErrNotRunning is returned by SendReliable before Run has started every
+// link, or after Run returned.
 var ErrNotRunning = errors.New("heartbeat: not running")
 
 // Cluster is this node's membership layer: one memberlist per link,
@@ -228,6 +229,11 @@ func (c *Cluster) SendReliable(ctx context.Context, to string, payload []byte) e
 	}
 	if to == c.cfg.Self {
 		return fmt.Errorf("heartbeat: send to %s: that is this node", to)
+	}
+	select {
+	case <-c.ready: // every link's memberlist is set
+	default:
+		return ErrNotRunning
 	}
 	if !c.running.Load() {
 		return ErrNotRunning
