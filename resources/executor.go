@@ -29,6 +29,10 @@ var (
 type Config struct {
 	// Agents resolves agent names. Required.
 	Agents Resolver
+	// NodeName is this node's name. When set, every call carries it as
+	// the meta attribute on_node (OCF_RESKEY_CRM_meta_on_node), which
+	// OCF agents use to name their node, unless the request sets it.
+	NodeName string
 	// Reporter receives every result. Nil drops them.
 	Reporter Reporter
 	// Clock drives timeouts and monitor intervals. Nil means clock.Real().
@@ -52,6 +56,7 @@ type Config struct {
 // caller's duties.
 type Executor struct {
 	agents   Resolver
+	node     string
 	reporter Reporter
 	clock    clock.Clock
 	log      *slog.Logger
@@ -92,6 +97,7 @@ func New(cfg Config) (*Executor, error) {
 	}
 	e := &Executor{
 		agents:   cfg.Agents,
+		node:     cfg.NodeName,
 		reporter: cfg.Reporter,
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
@@ -322,11 +328,19 @@ func (e *Executor) runOp(ctx context.Context, req Request, interval time.Duratio
 		res.Finished = e.clock.Now()
 		return res
 	}
+	meta := req.Meta
+	if _, ok := meta["on_node"]; e.node != "" && !ok {
+		meta = cloneMap(meta)
+		if meta == nil {
+			meta = map[string]string{}
+		}
+		meta["on_node"] = e.node
+	}
 	opCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timer := e.clock.AfterFunc(req.Timeout, func() { cancel(errTimeout) })
 	out := agent.Do(opCtx, Call{
-		Resource: req.Resource, Action: req.Action, Params: req.Params, Meta: req.Meta,
+		Resource: req.Resource, Action: req.Action, Params: req.Params, Meta: meta,
 		Interval: interval, Timeout: req.Timeout, Notify: req.Notify,
 	})
 	timer.Stop()

@@ -20,6 +20,9 @@ func TestExecRecordsHistoryAndReports(t *testing.T) {
 	if r.Code != resources.OK || r.Kind != resources.KindDone || r.Failure() != resources.SeverityNone || r.Output != "start done" {
 		t.Errorf("Exec(start) = %+v, want OK done", r)
 	}
+	if c := a.calls[0]; c.Meta["on_node"] != "n1" || c.Params["x"] != "1" || c.Timeout != time.Second {
+		t.Errorf("agent call = %+v, want meta on_node=n1, param x=1, timeout 1s", c)
+	}
 	if got := h.report(); got.Seq != r.Seq || got.Action != "start" {
 		t.Errorf("report = %+v, want the start result", got)
 	}

@@ -116,6 +116,7 @@ func newHarness(t *testing.T, agents resolver, maxConc int) *harness {
 	h := &harness{t: t, clock: clocktest.NewFake(t0), reports: make(chan resources.Result, 1000), done: make(chan error, 1)}
 	e, err := resources.New(resources.Config{
 		Agents:        agents,
+		NodeName:      "n1",
 		Reporter:      resources.ReporterFunc(func(r resources.Result) { h.reports <- r }),
 		Clock:         h.clock,
 		MaxConcurrent: maxConc,

@@ -59,12 +59,6 @@ func Run(t *testing.T, newAgent Factory) {
 		expect(t, s, "r-stop2", resources.ActionStop, resources.OK)
 		expect(t, s, "r-stop2", resources.ActionStop, resources.OK)
 	})
-	t.Run("InstancesAreIndependent", func(t *testing.T) {
-		s := newAgent(t)
-		expect(t, s, "r-ind-a", resources.ActionStart, resources.OK)
-		expect(t, s, "r-ind-b", resources.ActionMonitor, resources.NotRunning)
-		expect(t, s, "r-ind-a", resources.ActionStop, resources.OK)
-	})
 	t.Run("UnknownAction", func(t *testing.T) {
 		s := newAgent(t)
 		expect(t, s, "r-unk", "frobnicate", resources.ErrUnimplemented)
