@@ -202,7 +202,9 @@ func TestIntegrationIPaddr2InNetns(t *testing.T) {
 	if err := a.ValidateParams(context.Background(), "vip", c.Params); err != nil {
 		t.Fatalf("ValidateParams: %v", err)
 	}
-	hasVIP := func() bool { return strings.Contains(run("ip", "-n", ns, "addr", "show", "dev", "w0"), "10.213.99.50/24") }
+	hasVIP := func() bool {
+		return strings.Contains(run("ip", "-n", ns, "addr", "show", "dev", "w0"), "10.213.99.50/24")
+	}
 	c.Action = "monitor"
 	do(t, a, c, resources.NotRunning)
 	c.Action = "start"
