@@ -320,6 +320,8 @@ func (s *sched) assignSingle(r *srsc, ms []*srsc) {
 				blocked = ReasonTargetStopped
 			case s.stopFail[m.idx]:
 				blocked = ReasonFailedHere
+			case s.noQuorum:
+				blocked = ReasonNoQuorum
 			case !s.nodes[node].usable():
 				blocked = s.nodes[node].reason
 			case s.memberScore(m.idx, node) < 0:

@@ -68,7 +68,7 @@ func (s *sched) assignClone(c *srsc) {
 		// no_quorum_policy = demote: running instances stay, demoted;
 		// nothing starts.
 		for _, in := range insts {
-			if in.node < 0 && in.cur >= 0 && s.nodes[in.cur].usable() && perNode[in.cur] < nodeMax && assigned < max {
+			if in.node < 0 && in.cur >= 0 && !s.instFailed(ms, in) && s.nodes[in.cur].usable() && perNode[in.cur] < nodeMax && assigned < max {
 				in.node = in.cur
 				perNode[in.cur]++
 				assigned++
@@ -161,6 +161,18 @@ func (s *sched) assignClone(c *srsc) {
 		s.choosePromoted(c, ms, insts)
 	}
 	s.emitCloneInstances(c, ms, insts)
+}
+
+// instFailed reports whether a member of instance in failed.
+func (s *sched) instFailed(ms []*srsc, in *cinst) bool {
+	for mi, m := range ms {
+		for _, k := range in.obs[mi] {
+			if s.active[m.idx][k].failed {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // foldMembersAllowed folds the child's member vectors; for an opt-in
