@@ -142,6 +142,9 @@ func (d *decoder) decodeStruct(v reflect.Value, raw any, path keyPath) {
 	for _, k := range sortedKeys(m) {
 		idx, ok := keys.index[k]
 		if !ok {
+			if d.errs.full() {
+				continue
+			}
 			hint := didYouMean(k, keys.names)
 			if hint == "" {
 				hint = "; the keys here are " + strings.Join(keys.names, ", ")

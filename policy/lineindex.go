@@ -18,6 +18,10 @@ import (
 // resolves; longer keys are not indexed (Load rejects them anyway).
 const maxIndexKeyParts = 64
 
+// maxIndexElems bounds the elements of one inline array that are indexed;
+// errors in later ones point at the array.
+const maxIndexElems = 10_000
+
 // lineIndex maps key paths in index form to where they are written.
 type lineIndex struct {
 	pos        map[string]int // path -> byte offset of its key
@@ -303,7 +307,9 @@ func (s *indexScanner) value(path string, depth int) {
 			}
 			elem := path + "[" + strconv.Itoa(n) + "]"
 			start := s.i
-			s.record(elem, start)
+			if n < maxIndexElems {
+				s.record(elem, start)
+			}
 			s.value(elem, depth+1)
 			if s.i == start {
 				s.i++

@@ -77,14 +77,21 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(raw) == 0 {
 		return nil, fileError(name, "empty policy: define at least [cluster] and one [[node]]", nil)
 	}
-	idx := buildLineIndex(data)
+	// The line index is only needed for messages: build it on first use.
+	var idx *lineIndex
+	index := func() *lineIndex {
+		if idx == nil {
+			idx = buildLineIndex(data)
+		}
+		return idx
+	}
 	errs := newCollector()
 	cfg := &Config{}
 	newDecoder(errs).decode(reflect.ValueOf(cfg).Elem(), raw, nil, false)
 	applyDefaults(cfg)
-	validate(cfg, raw, idx, errs)
+	validate(cfg, raw, index, errs)
 	if !errs.empty() {
-		return nil, errs.list(name, data, idx, pathLabels(cfg))
+		return nil, errs.list(name, data, index(), pathLabels(cfg))
 	}
 	return cfg, nil
 }

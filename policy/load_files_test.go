@@ -2,6 +2,7 @@ package policy
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -165,4 +166,84 @@ score = 1
 	if list[1].Path != "primitive[0].stikiness" || list[1].Where != `primitive "p": stikiness` {
 		t.Errorf("error path = %q, where = %q", list[1].Path, list[1].Where)
 	}
+}
+
+func TestLoadLimitsBeforeParsing(t *testing.T) {
+	tests := []struct {
+		name, src, want string
+	}{
+		{"dotted key", "a" + strings.Repeat(".b", 40) + " = 1\n", "a dotted key has more than 32 parts"},
+		{"dotted header", "[a" + strings.Repeat(".b", 40) + "]\n", "a dotted key has more than 32 parts"},
+		{"values", "x = [" + strings.Repeat("1,", maxValues+1) + "]\n", "more than 1000000 keys and array elements"},
+		{"tables", strings.Repeat("[[primitive]]\n", maxTables+1), "more than 200000 tables"},
+		{"inline tables", "x = [" + strings.Repeat("{},", maxTables+1) + "]\n", "more than 200000 tables"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Parse("big.toml", []byte(tt.src))
+			list := loadErrors(t, c, err)
+			if len(list) != 1 || !strings.Contains(list[0].Msg, tt.want) || list[0].Line == 0 {
+				t.Errorf("Parse(%s) = %v, want one positioned error containing %q", tt.name, err, tt.want)
+			}
+		})
+	}
+	// Dots in values (floats, dates) and in strings do not count.
+	src := "[cluster]\nname = \"c\"\nstonith_enabled = false\nx = \"" + strings.Repeat(".", 100) + "\"\n"
+	if _, err := Parse("dots.toml", []byte(src)); err == nil || strings.Contains(err.Error(), "dotted key") {
+		t.Errorf("Parse(dots in a string) = %v, want only the unknown key error", err)
+	}
+}
+
+// BenchmarkLoad measures Parse on a generated policy with 1,000 nodes and
+// 10,000 primitives (each with two ops and a location), 2,000 groups of
+// two, and 1,000 colocations and orders.
+func BenchmarkLoad(b *testing.B) {
+	data := []byte(generatePolicy(1000, 10000))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("bench.toml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadExample measures Parse on examples/pg-pair.toml.
+func BenchmarkLoadExample(b *testing.B) {
+	data, err := os.ReadFile("../examples/pg-pair.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("pg-pair.toml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func generatePolicy(nodes, prims int) string {
+	var b strings.Builder
+	b.WriteString("[cluster]\nname = \"bench\"\n\n")
+	for i := 0; i < nodes; i++ {
+		fmt.Fprintf(&b, "[[node]]\nname = \"n%d\"\naddresses = [\"10.%d.%d.1\"]\nattributes = { rack = \"r%d\" }\n\n", i, i/250, i%250, i%10)
+	}
+	for i := 0; i < prims; i++ {
+		fmt.Fprintf(&b, "[[primitive]]\nid = \"p%d\"\nagent = \"dummy\"\nparams = { x = \"%d\" }\nstickiness = 10\n", i, i)
+		b.WriteString("[[primitive.op]]\nname = \"monitor\"\ninterval = \"10s\"\n[[primitive.op]]\nname = \"start\"\ntimeout = \"60s\"\n\n")
+		fmt.Fprintf(&b, "[[location]]\nid = \"l%d\"\nresource = \"p%d\"\nrule = \"rack eq r%d\"\nscore = 10\n\n", i, i, i%10)
+	}
+	for i := 0; i+1 < prims && i < 4000; i += 2 {
+		fmt.Fprintf(&b, "[[group]]\nid = \"g%d\"\nmembers = [\"p%d\", \"p%d\"]\n\n", i, i, i+1)
+	}
+	for i := 4000; i+1 < prims && i < 6000; i += 2 {
+		fmt.Fprintf(&b, "[[colocation]]\nid = \"c%d\"\nresource = \"p%d\"\nwith = \"p%d\"\nscore = \"INFINITY\"\n\n", i, i+1, i)
+		fmt.Fprintf(&b, "[[order]]\nid = \"o%d\"\nfirst = \"p%d\"\nthen = \"p%d\"\n\n", i, i, i+1)
+	}
+	b.WriteString("[[fencing.device]]\nid = \"lab\"\nplugin = \"lab\"\nnodes = [")
+	for i := 0; i < nodes; i++ {
+		fmt.Fprintf(&b, "\"n%d\",", i)
+	}
+	b.WriteString("]\n")
+	return b.String()
 }

@@ -131,9 +131,13 @@ type pending struct {
 	valueOffset int
 }
 
+// maxCollected bounds the errors kept in memory; more are only counted.
+const maxCollected = 10_000
+
 // collector gathers every problem of one file.
 type collector struct {
-	items []pending
+	items   []pending
+	dropped int // errors beyond maxCollected
 	// decodeErrPaths holds the paths with decoding errors.
 	decodeErrPaths map[string]bool
 }
@@ -144,6 +148,9 @@ func newCollector() *collector {
 
 // decodeErr records a decoding error at p.
 func (c *collector) decodeErr(p keyPath, format string, args ...any) {
+	if c.full() {
+		return
+	}
 	c.decodeErrPaths[p.String()] = true
 	c.items = append(c.items, pending{path: p, msg: fmt.Sprintf(format, args...), decode: true, valueOffset: -1})
 }
@@ -156,12 +163,25 @@ func (c *collector) add(p keyPath, format string, args ...any) {
 
 // addAt is add for an error at byte offset off of the string value at p.
 func (c *collector) addAt(p keyPath, off int, format string, args ...any) {
+	if c.full() {
+		return
+	}
 	for n := len(p); n > 0; n-- {
 		if c.decodeErrPaths[p[:n].String()] {
 			return
 		}
 	}
 	c.items = append(c.items, pending{path: p, msg: fmt.Sprintf(format, args...), valueOffset: off})
+}
+
+// full reports (and counts) an error beyond maxCollected: it is only
+// counted, so callers may skip building its message.
+func (c *collector) full() bool {
+	if len(c.items) < maxCollected {
+		return false
+	}
+	c.dropped++
+	return true
 }
 
 func (c *collector) empty() bool { return len(c.items) == 0 }
@@ -187,9 +207,10 @@ func (c *collector) list(name string, src []byte, idx *lineIndex, labels map[str
 		out = append(out, e)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
-	if len(out) > maxReportedErrors {
-		n := len(out) - maxReportedErrors
-		out = append(out[:maxReportedErrors:maxReportedErrors], &Error{
+	if len(out)+c.dropped > maxReportedErrors {
+		n := len(out) + c.dropped - maxReportedErrors
+		keep := min(len(out), maxReportedErrors)
+		out = append(out[:keep:keep], &Error{
 			File: name,
 			Msg:  fmt.Sprintf("%d more errors not shown; fix the ones above first", n),
 		})

@@ -14,8 +14,16 @@ const (
 	MaxFileSize = 16 << 20
 	// maxNesting bounds nested arrays and inline tables (and [[headers]]).
 	maxNesting = 32
-	// maxTables bounds [[array-of-tables]] headers plus inline tables.
-	maxTables = 1_000_000
+	// maxTables bounds [[array-of-tables]] headers plus inline tables:
+	// the parser needs about 1 KiB per table.
+	maxTables = 200_000
+	// maxKeyParts bounds the parts of one dotted key (a.b.c): the parser
+	// copies the key path per part.
+	maxKeyParts = 32
+	// maxValues bounds keys plus array elements (counted as '=' and ','
+	// outside strings): the parser needs about 500 bytes per value, so a
+	// 16 MiB file of one-byte values would take a gigabyte.
+	maxValues = 1_000_000
 	// maxEntries bounds the length of any one array (resources, ops...).
 	maxEntries = 100_000
 	// maxResources bounds primitives, groups and clones together.
@@ -55,14 +63,32 @@ func firstInvalidUTF8(data []byte) int {
 }
 
 // scanNesting finds the first place where arrays and inline tables nest
-// deeper than maxNesting, or where there are more than maxTables tables.
+// deeper than maxNesting, a dotted key has more than maxKeyParts parts, or
+// there are more than maxTables tables.
 // It skips strings and comments as TOML does, so brackets inside them do
 // not count; it returns the offending offset and a message, or "".
 func scanNesting(data []byte) (int, string) {
-	depth, tables := 0, 0
+	depth, tables, dots, values := 0, 0, 0, 0
 	lineStart := true
 	for i := 0; i < len(data); i++ {
 		c := data[i]
+		switch c {
+		case '=', ',', '{', '}', '[', ']', '\n':
+			dots = 0
+			if c == '=' || c == ',' {
+				values++
+				if values > maxValues {
+					return i, fmt.Sprintf("more than %d keys and array elements; the policy is too large", maxValues)
+				}
+			}
+		case '.':
+			// Dots between two resets: the parts of a dotted key, or
+			// of a value such as 1.5 (at most two).
+			dots++
+			if dots >= maxKeyParts {
+				return i, fmt.Sprintf("a dotted key has more than %d parts; use a table header", maxKeyParts)
+			}
+		}
 		switch c {
 		case '\n':
 			lineStart = true

@@ -15,7 +15,7 @@ type validator struct {
 	c    *Config
 	raw  map[string]any
 	errs *collector
-	idx  *lineIndex
+	idx  func() *lineIndex // built on first use
 
 	ids       map[string]keyPath  // every id -> where it is first defined
 	idKind    map[string]string   // every id -> primitive, group, clone, ...
@@ -38,7 +38,7 @@ type resInfo struct {
 
 // validate runs every check on c; raw is the decoded TOML (to tell unset
 // keys from zero values where the model cannot).
-func validate(c *Config, raw map[string]any, idx *lineIndex, errs *collector) {
+func validate(c *Config, raw map[string]any, idx func() *lineIndex, errs *collector) {
 	v := &validator{c: c, raw: raw, errs: errs, idx: idx,
 		ids: map[string]keyPath{}, idKind: map[string]string{},
 		res: map[string]*resInfo{}, nodes: map[string]int{}, devices: map[string]int{}}
@@ -287,7 +287,7 @@ func (v *validator) registerIDs() {
 
 // where names p in index form with its line, for "first defined at".
 func (v *validator) where(p keyPath) string {
-	if line, _ := v.idx.find(p); line > 0 {
+	if line, _ := v.idx().find(p); line > 0 {
 		return fmt.Sprintf("%s (line %d)", p, line)
 	}
 	return p.String()
