@@ -75,6 +75,9 @@ func buildLineIndex(src []byte) *lineIndex {
 		}
 	}
 	s := &indexScanner{src: src, ix: ix, arrays: map[string]int{}}
+	if bytes.HasPrefix(src, []byte("\xef\xbb\xbf")) { // byte order mark
+		s.i = 3
+	}
 	s.run()
 	return ix
 }

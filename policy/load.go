@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -106,5 +107,12 @@ func syntaxError(name string, data []byte, err error) error {
 		Msg: "syntax error: " + strings.TrimSuffix(pe.Message, "."), Err: err}
 	idx := buildLineIndex(data)
 	e.Source, e.SecretLine = idx.source(data, e.Line)
+	if e.SecretLine {
+		// The parser quotes what it found, which may be the secret.
+		e.Msg = quotedText.ReplaceAllString(e.Msg, `"`+RedactedValue+`"`)
+	}
 	return ErrorList{e}
 }
+
+// quotedText matches the double-quoted fragments of a parser message.
+var quotedText = regexp.MustCompile(`"[^"]*"`)
