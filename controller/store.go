@@ -62,6 +62,9 @@ type Store struct {
 	// returns true the write stops right there as if the process died.
 	crash func(stage string) bool
 
+	// termsLost is set by OpenStore; read-only after.
+	termsLost bool
+
 	// mu guards the following.
 	mu      sync.Mutex
 	term    TermState
@@ -124,7 +127,8 @@ func (s *Store) load() error {
 			}
 		}
 	}
-	if _, err := s.readFile(termFile, kindTerm, &s.term); err != nil {
+	hadTerms, err := s.readFile(termFile, kindTerm, &s.term)
+	if err != nil {
 		return err
 	}
 	if err := s.term.check(); err != nil {
@@ -141,8 +145,20 @@ func (s *Store) load() error {
 		return err
 	}
 	s.fencing = fh.Records
+	if !hadTerms && (s.policy.Epoch > 0 || len(s.fencing) > 0) {
+		s.termsLost = true
+		s.log.Error("term.state is missing but this node has run before: its record of the votes it granted is lost",
+			"dir", s.dir, "hint", "see docs/protocol.md, Persistence: do not let this node vote until the cluster has moved past the terms it may have voted in")
+	}
 	return nil
 }
+
+// TermsLost reports that the term record was missing at open although the
+// directory holds other state from an earlier run (someone moved
+// term.state aside). The node may then have voted in terms it no longer
+// remembers; the controller must alert and must not grant votes in terms
+// it cannot prove are new (see docs/protocol.md, "Persistence").
+func (s *Store) TermsLost() bool { return s.termsLost }
 
 // readFile decodes the named file into v. It reports false, with no
 // error, when the file does not exist.

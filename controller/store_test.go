@@ -276,3 +276,28 @@ func TestFencingHistoryBounded(t *testing.T) {
 		t.Errorf("AppendFencing(no target) = nil, want an error")
 	}
 }
+
+func TestStoreTermsLost(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	if s.TermsLost() {
+		t.Fatalf("TermsLost() on a fresh directory = true, want false")
+	}
+	if _, err := s.Grant(2, "n1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SavePolicy(1, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s = openTest(t, dir); s.TermsLost() {
+		t.Fatalf("TermsLost() with term.state present = true, want false")
+	}
+	s.Close()
+	if err := os.Rename(filepath.Join(dir, termFile), filepath.Join(dir, termFile+".corrupt")); err != nil {
+		t.Fatal(err)
+	}
+	if s = openTest(t, dir); !s.TermsLost() {
+		t.Errorf("TermsLost() after term.state was moved aside = false, want true")
+	}
+}

@@ -334,21 +334,27 @@ func (c *Cluster) admit(name, addr string, meta []byte) error {
 // refused logs a refused member at most once a minute per name and
 // address.
 func (c *Cluster) refused(link int, name, addr string, err error) {
-	key := name + "@" + addr
+	if !c.firstInMinute(name + "@" + addr) {
+		return
+	}
+	c.log.Warn("refusing a node that may not join: only nodes named in the policy may join; check the policy's node list and that the node runs with the right name",
+		"node", name, "addr", addr, "link", link, "reason", err.Error())
+}
+
+// firstInMinute reports whether key was not reported within the last
+// minute, and records it: it rate-limits repeated warnings.
+func (c *Cluster) firstInMinute(key string) bool {
 	now := c.clk.Now()
 	c.mu.Lock()
-	last, seen := c.refusedAt[key]
-	if seen && now.Sub(last) < time.Minute {
-		c.mu.Unlock()
-		return
+	defer c.mu.Unlock()
+	if last, seen := c.refusedAt[key]; seen && now.Sub(last) < time.Minute {
+		return false
 	}
 	if len(c.refusedAt) > 1024 {
 		clear(c.refusedAt)
 	}
 	c.refusedAt[key] = now
-	c.mu.Unlock()
-	c.log.Warn("refusing a node that may not join: only nodes named in the policy may join; check the policy's node list and that the node runs with the right name",
-		"node", name, "addr", addr, "link", link, "reason", err.Error())
+	return true
 }
 
 // refreshLocked rebuilds the snapshot from the links' states, evaluates

@@ -233,6 +233,9 @@ func TestClusterWrongKeyRefused(t *testing.T) {
 		}
 		break
 	}
+	if logs := a.logs.String(); strings.Count(logs, "does not decrypt with this cluster's key") != 1 {
+		t.Errorf("n1 logged the key mismatch %d times in 2s, want once (rate-limited); logs:\n%s", strings.Count(logs, "does not decrypt"), logs)
+	}
 }
 
 func TestClusterDeadAndRejoin(t *testing.T) {

@@ -3,6 +3,7 @@ package heartbeat
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 )
 
@@ -34,6 +35,15 @@ func (w *mlLog) Write(p []byte) (int, error) {
 	line = strings.TrimPrefix(line, "memberlist: ")
 	if strings.HasPrefix(line, suspectPrefix) && strings.HasSuffix(line, suspectSuffix) {
 		w.link.suspect(strings.TrimSuffix(strings.TrimPrefix(line, suspectPrefix), suspectSuffix))
+	}
+	if strings.Contains(strings.ToLower(line), "decrypt") {
+		// Gossip under another key: say so plainly, once a minute; keep
+		// memberlist's own line for debugging.
+		if w.link.c.firstInMinute("decrypt/" + strconv.Itoa(w.link.idx)) {
+			w.log.Warn("refusing gossip that does not decrypt with this cluster's key: the sender holds another key file, or is not a ward node of this cluster; compare the key file on every node (ward key generate makes one, copy it with mode 0600)",
+				"link", w.link.idx, "detail", line)
+		}
+		level = slog.LevelDebug
 	}
 	if w.log.Enabled(context.Background(), level) {
 		w.log.Log(context.Background(), level, line, "source", "memberlist", "link", w.link.idx)

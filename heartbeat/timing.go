@@ -56,9 +56,11 @@ const (
 //     LAN (probe every 200 ms, 100 ms ack timeout, suspicion 2 probe
 //     intervals).
 //   - wan: tolerates round trips of several hundred milliseconds; dead
-//     in about 4 s.
+//     in about 5 s.
 //   - conservative: memberlist's own LAN defaults, for noisy or
 //     overloaded networks and VMs that pause; dead in about 6 s.
+//
+// docs/benchmarks.md has the measured figures.
 func Profile(name string) (Timing, error) {
 	switch name {
 	case "", ProfileLAN:
