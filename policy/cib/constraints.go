@@ -215,12 +215,13 @@ func (im *importer) importLocation(c *element) {
 }
 
 func (im *importer) knownNode(n string) bool {
-	for _, x := range im.cfg.Nodes {
-		if x.Name == n {
-			return true
+	if im.nodeSet == nil {
+		im.nodeSet = map[string]bool{}
+		for _, x := range im.cfg.Nodes {
+			im.nodeSet[x.Name] = true
 		}
 	}
-	return false
+	return im.nodeSet[n]
 }
 
 // readSet maps a <resource_set>; ok is false when the set must be dropped

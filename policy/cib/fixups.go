@@ -23,53 +23,39 @@ func (im *importer) elementFor(kind, id string) *element {
 	return &element{name: kind, attrs: nil, parent: nil, line: 0}
 }
 
-// promotableID reports whether id is a promotable clone or inside one.
-func (im *importer) promotableID(id string) bool {
-	for _, c := range im.cfg.Clones {
-		if c.ID == id {
-			return c.Promotable
-		}
-	}
-	if info, ok := im.prims[id]; ok {
-		return info.promotable
-	}
+// indexClones records, for every clone, its promotability and the clone
+// of each resource inside it.
+func (im *importer) indexClones() {
+	im.promotable = map[string]bool{}
+	im.cloneOfID = map[string]string{}
+	groups := map[string][]string{}
 	for _, g := range im.cfg.Groups {
-		if g.ID == id {
-			for _, c := range im.cfg.Clones {
-				if c.Resource == id {
-					return c.Promotable
-				}
-			}
+		groups[g.ID] = g.Members
+	}
+	for _, c := range im.cfg.Clones {
+		im.promotable[c.ID] = c.Promotable
+		im.promotable[c.Resource] = c.Promotable
+		im.cloneOfID[c.Resource] = c.ID
+		for _, m := range groups[c.Resource] {
+			im.promotable[m] = c.Promotable
+			im.cloneOfID[m] = c.ID
 		}
 	}
-	return false
 }
+
+// promotableID reports whether id is a promotable clone or inside one.
+func (im *importer) promotableID(id string) bool { return im.promotable[id] }
 
 // cloneOf returns the clone that contains id (directly or through a
 // group), or "".
-func (im *importer) cloneOf(id string) string {
-	for _, c := range im.cfg.Clones {
-		if c.Resource == id {
-			return c.ID
-		}
-		for _, g := range im.cfg.Groups {
-			if g.ID == c.Resource {
-				for _, m := range g.Members {
-					if m == id {
-						return c.ID
-					}
-				}
-			}
-		}
-	}
-	return ""
-}
+func (im *importer) cloneOf(id string) string { return im.cloneOfID[id] }
 
 var clusterNameRe = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 
 // fixForWard applies the adjustments.
 func (im *importer) fixForWard() {
 	c := im.cfg
+	im.indexClones()
 	if c.Cluster.Name == "" {
 		base := strings.TrimSuffix(filepath.Base(im.name), filepath.Ext(im.name))
 		base = strings.Trim(clusterNameRe.ReplaceAllString(base, "-"), "-.")

@@ -644,19 +644,17 @@ func attachFailCounts(rt *nodeRT) {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return rt.failCounts[ids[i]].order < rt.failCounts[ids[j]].order })
+	index := map[string]int{}
+	for i := len(rt.resources) - 1; i >= 0; i-- {
+		index[rt.resources[i].ID] = i
+	}
 	for _, id := range ids {
 		fc := rt.failCounts[id]
 		if fc.count <= 0 && fc.last == 0 {
 			continue
 		}
-		idx := -1
-		for i := range rt.resources {
-			if rt.resources[i].ID == id {
-				idx = i
-				break
-			}
-		}
-		if idx < 0 {
+		idx, ok := index[id]
+		if !ok {
 			rt.resources = append(rt.resources, policy.ResourceStatus{ID: id, Role: policy.RoleStopped})
 			idx = len(rt.resources) - 1
 		}

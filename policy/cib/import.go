@@ -91,6 +91,11 @@ type importer struct {
 	opDefaultOnFail string
 	// defaultManaged is is-managed from rsc_defaults (default true).
 	defaultManaged bool
+	// promotable and cloneOfID index the clones (see indexClones).
+	promotable map[string]bool
+	cloneOfID  map[string]string
+	// nodeSet holds the configured node names.
+	nodeSet map[string]bool
 	// usesNodeID is set when a rule refers to #id.
 	usesNodeID bool
 	// fenceAction and fenceTimeout are the cluster-wide fencing action

@@ -22,6 +22,16 @@ func (e *ruleError) Error() string { return e.why }
 // parentheses. Scores, score-attribute and role of the rule are the
 // caller's business.
 func (im *importer) ruleText(r *element) (string, error) {
+	return im.ruleTextDepth(r, 0)
+}
+
+// maxRuleDepth bounds nested rules (and id-ref cycles among them).
+const maxRuleDepth = 16
+
+func (im *importer) ruleTextDepth(r *element, depth int) (string, error) {
+	if depth > maxRuleDepth {
+		return "", &ruleError{r, fmt.Sprintf("rules nested more than %d deep (or a rule that refers to itself)", maxRuleDepth)}
+	}
 	r = im.deref(r)
 	if r == nil {
 		return "", &ruleError{r, "dangling rule reference"}
@@ -43,7 +53,7 @@ func (im *importer) ruleText(r *element) (string, error) {
 		case "date_expression":
 			s, err = im.dateExprText(c)
 		case "rule":
-			s, err = im.ruleText(c)
+			s, err = im.ruleTextDepth(c, depth+1)
 			if err == nil && strings.Contains(s, " ") {
 				s = "(" + s + ")"
 			}

@@ -68,3 +68,10 @@ func TestRuleTextUnrepresentable(t *testing.T) {
 		}
 	}
 }
+
+func TestRuleTextSelfReference(t *testing.T) {
+	_, err := ruleFrom(t, `<rule id="r"><expression id="e" attribute="a" operation="defined"/><rule id-ref="r"/></rule>`)
+	if err == nil || !strings.Contains(err.Error(), "refers to itself") {
+		t.Errorf("ruleText(self-referencing rule) error = %v, want a nesting error", err)
+	}
+}

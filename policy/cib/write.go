@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,96 +32,73 @@ func (r *Result) WritePolicy(w io.Writer) error {
 		fmt.Fprintf(&b, "# The import reported %d issue(s), %d of them changing meaning (printed on stderr).\n", n, lossy)
 	}
 	b.WriteString("\n")
-	c := r.Config
-	cl := &policy.Config{Cluster: c.Cluster}
-	if err := r.chunk(&b, "cluster", cl, false); err != nil {
-		return err
-	}
-	for _, n := range c.Nodes {
-		if err := r.chunk(&b, "node/"+n.Name, &policy.Config{Nodes: []policy.Node{n}}, true); err != nil {
-			return err
-		}
-	}
-	for _, p := range c.Primitives {
-		if err := r.chunk(&b, "primitive/"+p.ID, &policy.Config{Primitives: []policy.Primitive{p}}, true); err != nil {
-			return err
-		}
-	}
-	for _, g := range c.Groups {
-		if err := r.chunk(&b, "group/"+g.ID, &policy.Config{Groups: []policy.Group{g}}, true); err != nil {
-			return err
-		}
-	}
-	for _, x := range c.Clones {
-		if err := r.chunk(&b, "clone/"+x.ID, &policy.Config{Clones: []policy.Clone{x}}, true); err != nil {
-			return err
-		}
-	}
-	for _, x := range c.Locations {
-		if err := r.chunk(&b, "location/"+x.ID, &policy.Config{Locations: []policy.Location{x}}, true); err != nil {
-			return err
-		}
-	}
-	for _, x := range c.Colocations {
-		if err := r.chunk(&b, "colocation/"+x.ID, &policy.Config{Colocations: []policy.Colocation{x}}, true); err != nil {
-			return err
-		}
-	}
-	for _, x := range c.Orders {
-		if err := r.chunk(&b, "order/"+x.ID, &policy.Config{Orders: []policy.Order{x}}, true); err != nil {
-			return err
-		}
-	}
-	for _, d := range c.Fencing.Devices {
-		if err := r.chunk(&b, "fencing.device/"+d.ID, &policy.Config{Fencing: policy.Fencing{Devices: []policy.FenceDevice{d}}}, true); err != nil {
-			return err
-		}
-	}
-	if len(c.Fencing.Levels) > 0 {
-		if err := r.chunk(&b, "fencing.level", &policy.Config{Fencing: policy.Fencing{Levels: c.Fencing.Levels}}, true); err != nil {
-			return err
-		}
-	}
-	for _, a := range c.Alerts {
-		if err := r.chunk(&b, "alert/"+a.ID, &policy.Config{Alerts: []policy.Alert{a}}, true); err != nil {
-			return err
-		}
-	}
-	_, err := w.Write(b.Bytes())
-	return err
-}
-
-// emptyCluster are the lines WriteTOML prints for an empty cluster table.
-var emptyCluster = map[string]bool{"[cluster]": true, "[cluster.resource_defaults]": true, "[cluster.op_defaults]": true, "[fencing]": true}
-
-// chunk encodes one section with its comments.
-func (r *Result) chunk(b *bytes.Buffer, key string, c *policy.Config, dropCluster bool) error {
 	var out bytes.Buffer
-	if err := c.WriteTOML(&out); err != nil {
+	if err := r.Config.WriteTOML(&out); err != nil {
 		return err
-	}
-	for _, text := range r.comments[key] {
-		for _, l := range strings.Split(text, "\n") {
-			b.WriteString("# " + l + "\n")
-		}
 	}
 	lines := strings.Split(strings.Trim(out.String(), "\n"), "\n")
+	levelsSeen := false
 	for i, l := range lines {
 		t := strings.TrimSpace(l)
-		if dropCluster && emptyCluster[t] {
-			continue
-		}
 		// An empty sub-table header (next line is another header).
 		if strings.HasPrefix(t, "[cluster.") && (i+1 == len(lines) || strings.HasPrefix(strings.TrimSpace(lines[i+1]), "[")) {
 			continue
+		}
+		if key := sectionKey(t, lines, i); key != "" {
+			if key == "fencing.level" {
+				if levelsSeen {
+					key = ""
+				}
+				levelsSeen = true
+			}
+			if cs := r.comments[key]; len(cs) > 0 {
+				if !bytes.HasSuffix(b.Bytes(), []byte("\n\n")) {
+					b.WriteString("\n")
+				}
+				for _, text := range cs {
+					for _, cl := range strings.Split(text, "\n") {
+						b.WriteString("# " + cl + "\n")
+					}
+				}
+			}
 		}
 		if t == "" && bytes.HasSuffix(b.Bytes(), []byte("\n\n")) {
 			continue
 		}
 		b.WriteString(durationLine(l) + "\n")
 	}
-	b.WriteString("\n")
-	return nil
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// sectionKey returns the comment key of a top-level table header at
+// lines[i] ("primitive/db" for [[primitive]] followed by id = "db").
+func sectionKey(t string, lines []string, i int) string {
+	switch t {
+	case "[cluster]":
+		return "cluster"
+	case "[[fencing.level]]":
+		return "fencing.level"
+	case "[[node]]", "[[primitive]]", "[[group]]", "[[clone]]", "[[location]]", "[[colocation]]", "[[order]]", "[[fencing.device]]", "[[alert]]":
+	default:
+		return ""
+	}
+	kind := strings.Trim(t, "[]")
+	if i+1 >= len(lines) {
+		return ""
+	}
+	k, v, ok := strings.Cut(lines[i+1], "=")
+	if !ok {
+		return ""
+	}
+	if k = strings.TrimSpace(k); k != "id" && k != "name" {
+		return ""
+	}
+	id, err := strconv.Unquote(strings.TrimSpace(v))
+	if err != nil {
+		return ""
+	}
+	return kind + "/" + id
 }
 
 // durLineRe matches a duration key written by WriteTOML.
