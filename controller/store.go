@@ -62,6 +62,9 @@ type Store struct {
 	// returns true the write stops right there as if the process died.
 	crash func(stage string) bool
 
+	// fenceLimit, when > 0 (tests only), replaces maxFencingHistory.
+	fenceLimit int
+
 	// termsLost is set by OpenStore; read-only after.
 	termsLost bool
 

@@ -43,8 +43,12 @@ func (s *Store) AppendFencing(r FenceRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := append(append(make([]FenceRecord, 0, len(s.fencing)+1), s.fencing...), r)
-	if len(next) > maxFencingHistory {
-		next = next[len(next)-maxFencingHistory:]
+	limit := maxFencingHistory
+	if s.fenceLimit > 0 {
+		limit = s.fenceLimit
+	}
+	if len(next) > limit {
+		next = next[len(next)-limit:]
 	}
 	if err := s.writeLocked(fencingFile, kindFencing, fencingHistory{Records: next}); err != nil {
 		return err

@@ -262,15 +262,22 @@ func TestSavePolicyEpochs(t *testing.T) {
 }
 
 func TestFencingHistoryBounded(t *testing.T) {
-	s := openTest(t, t.TempDir())
-	for i := 0; i < maxFencingHistory+5; i++ {
+	dir := t.TempDir()
+	s := openTest(t, dir)
+	const limit = 10
+	s.fenceLimit = limit
+	for i := 0; i < limit+5; i++ {
 		if err := s.AppendFencing(FenceRecord{Target: "n2", Term: uint64(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	h := s.Fencing()
-	if len(h) != maxFencingHistory || h[0].Term != 5 || h[len(h)-1].Term != maxFencingHistory+4 {
-		t.Errorf("Fencing() = %d records from term %d to %d, want %d from 5 to %d", len(h), h[0].Term, h[len(h)-1].Term, maxFencingHistory, maxFencingHistory+4)
+	if len(h) != limit || h[0].Term != 5 || h[len(h)-1].Term != limit+4 {
+		t.Errorf("Fencing() = %d records from term %d to %d, want %d from 5 to %d", len(h), h[0].Term, h[len(h)-1].Term, limit, limit+4)
+	}
+	s.Close()
+	if h := openTest(t, dir).Fencing(); len(h) != limit || h[0].Term != 5 {
+		t.Errorf("Fencing() after reopen = %d records from term %d, want %d from 5", len(h), h[0].Term, limit)
 	}
 	if err := s.AppendFencing(FenceRecord{}); err == nil {
 		t.Errorf("AppendFencing(no target) = nil, want an error")
