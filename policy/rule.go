@@ -49,19 +49,20 @@ func (e *Expr) Eval(env EvalEnv) bool {
 }
 
 // NextChange returns the earliest instant strictly after env.Now at which
-// Eval's answer may change, and false if it never changes again (the
-// expression has no date terms, or none of them can change the result any
-// more). Attribute terms are taken as constant. The answer is exact (Eval
-// differs at the returned instant and is constant before it) except in two
-// rare cases where it is conservative, that is earlier than the real change
-// but still after env.Now: more than 10000 changes of individual date terms
-// that do not change the whole expression, and a date-spec whose state does
-// not change across more than 10000 time-zone transitions.
+// Eval's answer changes, and false if it never changes again (the
+// expression has no date terms, or they can no longer change the result).
+// Attribute terms are taken as constant. The answer is exact: Eval is
+// constant from env.Now up to it and differs at it. Only pathological
+// rules, whose operands change more than 10000 times without changing the
+// result (such as "date-spec hours=9-16 and not date-spec hours=8-17"),
+// get a conservative answer instead: earlier than the real change, with
+// Eval not changed yet, but still after env.Now and years away.
 func (e *Expr) NextChange(env EvalEnv) (time.Time, bool) {
 	if e == nil || e.root == nil || len(e.dates) == 0 {
 		return time.Time{}, false
 	}
-	return e.nextChange(env)
+	next, ok, _ := e.nextChangeExact(env)
+	return next, ok
 }
 
 // String returns the expression in canonical form: keywords in lower case,

@@ -387,3 +387,38 @@ func (s *dateSpec) firstNonMatchFrom(w time.Time) (time.Time, bool) {
 	}
 	return time.Unix(best, 0).UTC(), true
 }
+
+// mergeSpecs returns the intersection of the date-specs among kids (nil if
+// there are fewer than two) and whether it can never match.
+func mergeSpecs(kids []*node) (*dateSpec, bool) {
+	var m *dateSpec
+	count := 0
+	for _, k := range kids {
+		if k.kind != kindDateSpec {
+			continue
+		}
+		count++
+		if m == nil {
+			c := *k.spec
+			m = &c
+			continue
+		}
+		for f := range numSpecFields {
+			a, b := m.r[f], k.spec.r[f]
+			switch {
+			case !b.set:
+			case !a.set:
+				m.r[f] = b
+			default:
+				m.r[f] = specRange{set: true, lo: max(a.lo, b.lo), hi: min(a.hi, b.hi)}
+				if m.r[f].lo > m.r[f].hi {
+					return m, true
+				}
+			}
+		}
+	}
+	if count < 2 {
+		return nil, false
+	}
+	return m, !m.possible()
+}

@@ -116,6 +116,9 @@ func (p *parser) parseBool(depth int) (*node, error) {
 			n.kids = append(n.kids, k)
 		}
 	}
+	if kind == kindAnd {
+		n.merged, n.mergedNever = mergeSpecs(n.kids)
+	}
 	return n, nil
 }
 
