@@ -409,6 +409,29 @@ func TestClusterWitnessVote(t *testing.T) {
 	waitFor(t, a.Cluster, 2*time.Second, "not quorate without it", func(m Membership) bool { return !m.Quorum.Quorate })
 }
 
+func TestSendReliableNotRunning(t *testing.T) {
+	c, err := New(Config{ClusterName: "t", Self: "n1", Nodes: specs(2, 1), Timing: testTiming(), Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendReliable(context.Background(), "n2", []byte("x")); err != ErrNotRunning {
+		t.Errorf("SendReliable before Run = %v, want ErrNotRunning", err)
+	}
+	if err := c.SendReliable(context.Background(), "n2", make([]byte, MaxReliable+1)); err == nil {
+		t.Errorf("SendReliable(%d bytes) = nil, want an error", MaxReliable+1)
+	}
+}
+
+func TestSendReliableToDeadNode(t *testing.T) {
+	nw := heartbeattest.NewNetwork()
+	nodes := specs(3, 1)
+	a := start(t, nw, nodes, "n1", nil)
+	<-a.Ready()
+	if err := a.SendReliable(context.Background(), "n3", []byte("x")); err == nil || !strings.Contains(err.Error(), "not present") {
+		t.Errorf("SendReliable(n3 never seen) = %v, want a not-present error", err)
+	}
+}
+
 func TestRunStartFailure(t *testing.T) {
 	c, err := New(Config{ClusterName: "t", Self: "n1", Nodes: specs(1, 1), Timing: testTiming(), Insecure: true})
 	if err != nil {
