@@ -38,3 +38,17 @@ interval = "5"
 	//    16 | interval = "5"
 	//       | ^
 }
+
+func ExampleLoad() {
+	cfg, err := policy.Load("testdata/load/valid-full.toml")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.Cluster.Name, len(cfg.Nodes), "nodes")
+	// Defaults are filled in: the fence devices retry twice.
+	fmt.Println(*cfg.Fencing.Devices[0].Retries)
+	// Output:
+	// full 3 nodes
+	// 2
+}

@@ -42,6 +42,13 @@ type specRange struct {
 
 func (r specRange) has(v int) bool { return !r.set || (v >= r.lo && v <= r.hi) }
 
+// active reports whether field f's range excludes some value (a range
+// such as monthdays=1-31 is written but constrains nothing).
+func (s *dateSpec) active(f int) bool {
+	r := s.r[f]
+	return r.set && (r.lo > specMin[f] || r.hi < specMax[f])
+}
+
 // dateSpec is a date-spec term: every given field must be inside its range.
 type dateSpec struct {
 	r [numSpecFields]specRange
@@ -233,7 +240,7 @@ func (s *dateSpec) nextDate(d int64, want bool) (int64, bool) {
 			// Every field that is out of range must come back in: wait
 			// for the one that takes longest.
 			for _, f := range dateFields {
-				if s.r[f].set && !s.fieldHas(f, cur) {
+				if s.active(f) && !s.fieldHas(f, cur) {
 					jump = max(jump, s.event(f, cur))
 				}
 			}
@@ -241,7 +248,7 @@ func (s *dateSpec) nextDate(d int64, want bool) (int64, bool) {
 			// All fields are in range; the first one to leave ends it.
 			jump = noDay
 			for _, f := range dateFields {
-				if s.r[f].set {
+				if s.active(f) {
 					jump = min(jump, s.event(f, cur))
 				}
 			}

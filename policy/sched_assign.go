@@ -358,8 +358,8 @@ func (s *sched) memberReason(m, n int) Reason {
 	if na := s.notAllowed[m]; na != nil && na[n] {
 		return ReasonNotAllowed
 	}
-	if r, ok := s.reasons[m][n]; ok {
-		return r
+	if s.reasons[m] != nil && s.reasons[m][n] != ReasonNone {
+		return s.reasons[m][n]
 	}
 	return ReasonNegativeScore
 }

@@ -55,7 +55,7 @@ func (t Transition) Explain(id string) (string, error) {
 	for _, n := range rs.Chosen {
 		chosen[n] = true
 	}
-	for _, n := range rs.Nodes {
+	for _, n := range t.fullTable(rs) {
 		mark := " "
 		if chosen[n.Node] {
 			mark = "*"
@@ -79,6 +79,26 @@ func (t Transition) Explain(id string) (string, error) {
 	return b.String(), nil
 }
 
+// fullTable completes a sparse score table with every node of the
+// transition: unlisted nodes score 0, with their node-level reason.
+func (t Transition) fullTable(rs ResourceScores) []NodeScore {
+	out := make([]NodeScore, 0, len(t.Nodes))
+	k := 0
+	for _, n := range t.Nodes {
+		for k < len(rs.Nodes) && rs.Nodes[k].Node < n.Name {
+			out = append(out, rs.Nodes[k])
+			k++
+		}
+		if k < len(rs.Nodes) && rs.Nodes[k].Node == n.Name {
+			out = append(out, rs.Nodes[k])
+			k++
+			continue
+		}
+		out = append(out, NodeScore{Node: n.Name, Reason: n.Reason})
+	}
+	return append(out, rs.Nodes[k:]...)
+}
+
 func signed(s Score) string {
 	if s >= 0 {
 		return "+" + s.String()
@@ -89,6 +109,9 @@ func signed(s Score) string {
 func describeContributions(n NodeScore) []string {
 	var out []string
 	for _, c := range n.Contributions {
+		if c.Member != "" {
+			c.Source += " (member " + c.Member + ")"
+		}
 		switch c.Kind {
 		case "location":
 			out = append(out, fmt.Sprintf("%s from location '%s'", signed(c.Score), c.Source))

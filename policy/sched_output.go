@@ -112,14 +112,50 @@ func (s *sched) nodeAfter(n *snode) string {
 	return "online"
 }
 
+// byNode returns cs stably ordered by node (a counting sort).
+func (s *sched) byNode(cs []contrib) []contrib {
+	sorted := true
+	for i := 1; i < len(cs); i++ {
+		if cs[i].node < cs[i-1].node {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return cs
+	}
+	if len(s.countBuf) != len(s.nodes)+1 {
+		s.countBuf = make([]int, len(s.nodes)+1)
+	}
+	cnt := s.countBuf
+	for i := range cnt {
+		cnt[i] = 0
+	}
+	for _, c := range cs {
+		cnt[c.node+1]++
+	}
+	for i := 1; i < len(cnt); i++ {
+		cnt[i] += cnt[i-1]
+	}
+	out := make([]contrib, len(cs))
+	for _, c := range cs {
+		out[cnt[c.node]] = c
+		cnt[c.node]++
+	}
+	return out
+}
+
 func (s *sched) scoreTables() []ResourceScores {
+	byID := make([]int, len(s.rs))
+	for i := range byID {
+		byID[i] = i
+	}
+	sort.Slice(byID, func(i, j int) bool { return s.rs[byID[i]].id < s.rs[byID[j]].id })
 	out := make([]ResourceScores, 0, len(s.rs))
-	for _, r := range s.rs {
+	for _, ri := range byID {
+		r := s.rs[ri]
 		rs := ResourceScores{Resource: r.id, Kind: r.kind.String()}
 		vec := s.unitVecs[r.idx]
-		if vec == nil {
-			vec = s.effVec(r.idx)
-		}
 		if r.parent < 0 {
 			for _, n := range s.ust[r.idx].chosen {
 				rs.Chosen = append(rs.Chosen, s.nodes[n].name)
@@ -156,38 +192,86 @@ func (s *sched) scoreTables() []ResourceScores {
 			}
 		}
 		sort.Strings(rs.Current)
-		byNode := make([][]Contribution, len(s.nodes))
-		for _, c := range s.contribs[r.idx] {
-			byNode[c.node] = append(byNode[c.node], Contribution{Kind: c.kind, Source: c.src, Score: c.score})
-		}
+		cs := s.contribs[r.idx]
 		if r.kind != kindPrim {
 			// Show the members' terms in the group's or clone's table.
+			cs = append([]contrib(nil), cs...)
 			for _, m := range s.members(r) {
 				for _, c := range s.contribs[m.idx] {
-					byNode[c.node] = append(byNode[c.node], Contribution{Kind: c.kind,
-						Source: c.src + " (member " + m.id + ")", Score: c.score})
+					c.member = int32(m.idx + 1)
+					cs = append(cs, c)
 				}
 			}
 		}
-		rs.Nodes = make([]NodeScore, len(s.nodes))
-		for n, node := range s.nodes {
-			ns := NodeScore{Node: node.name, Score: vec[n], Contributions: byNode[n]}
-			switch {
-			case !node.usable():
-				ns.Reason = node.reason
-			case s.notAllowed[r.idx] != nil && s.notAllowed[r.idx][n] && r.kind != kindGroup:
-				ns.Reason = ReasonNotAllowed
-			case vec[n] < 0:
-				if why, ok := s.reasons[r.idx][n]; ok {
-					ns.Reason = why
-				} else {
-					ns.Reason = ReasonNegativeScore
-				}
-			}
-			rs.Nodes[n] = ns
+		cs = s.byNode(cs)
+		keep := s.scratchBool()
+		for _, n := range rs.Chosen {
+			keep[s.nodeIdx[n]] = true
 		}
+		for _, n := range rs.Current {
+			keep[s.nodeIdx[n]] = true
+		}
+		na := s.notAllowed[r.idx]
+		reasons := s.reasons[r.idx]
+		score := func(n int) Score {
+			if vec != nil {
+				return vec[n]
+			}
+			if na != nil && na[n] {
+				return -Infinity
+			}
+			return s.vecs[r.idx][n]
+		}
+		// Two passes: count the listed nodes, then fill one allocation.
+		all := make([]Contribution, len(cs))
+		for i, c := range cs {
+			all[i] = Contribution{Kind: c.kind, Source: c.src, Score: c.score}
+			if c.member > 0 {
+				all[i].Member = s.rs[c.member-1].id
+			}
+		}
+		var entries []NodeScore
+		for pass := 0; pass < 2; pass++ {
+			count, k := 0, 0
+			for n, node := range s.nodes {
+				start := k
+				for k < len(cs) && int(cs[k].node) == n {
+					k++
+				}
+				sc := score(n)
+				why := ReasonNone
+				switch {
+				case !node.usable():
+					why = node.reason
+				case na != nil && na[n] && r.kind != kindGroup:
+					why = ReasonNotAllowed
+				case sc < 0:
+					why = ReasonNegativeScore
+					if reasons != nil && reasons[n] != ReasonNone {
+						why = reasons[n]
+					}
+				}
+				// Sparse table: a node is listed when something speaks
+				// for or against it; the others score 0, no preference.
+				if start == k && sc == 0 && !keep[n] && (why == ReasonNone || why == node.reason) {
+					continue
+				}
+				if pass == 1 {
+					ns := NodeScore{Node: node.name, Score: sc, Reason: why}
+					if start < k {
+						ns.Contributions = all[start:k:k]
+					}
+					entries = append(entries, ns)
+				}
+				count++
+			}
+			if pass == 0 {
+				entries = make([]NodeScore, 0, count)
+			}
+		}
+		rs.Nodes = entries
+		s.releaseBool(keep)
 		out = append(out, rs)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Resource < out[j].Resource })
 	return out
 }

@@ -11,10 +11,13 @@ import (
 
 // contrib is one recorded term of a resource's score on a node.
 type contrib struct {
-	node  int32
-	kind  string
-	src   string
-	score Score
+	node int32
+	// member is 1 + the index of the group member or clone child the
+	// term belongs to, when shown in the group's or clone's table.
+	member int32
+	kind   string
+	src    string
+	score  Score
 }
 
 // vec returns r's score vector, allocating it on first use.
@@ -46,9 +49,9 @@ func (s *sched) addScore(r, n int, sc Score, kind, src string) {
 
 func (s *sched) setReason(r, n int, why Reason) {
 	if s.reasons[r] == nil {
-		s.reasons[r] = map[int]Reason{}
+		s.reasons[r] = make([]Reason, len(s.nodes))
 	}
-	if _, ok := s.reasons[r][n]; !ok {
+	if s.reasons[r][n] == ReasonNone {
 		s.reasons[r][n] = why
 	}
 }

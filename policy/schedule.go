@@ -53,7 +53,7 @@ type sched struct {
 	vecs       [][]Score // per resource
 	notAllowed [][]bool  // per resource, opt-in clusters only
 	contribs   [][]contrib
-	reasons    []map[int]Reason
+	reasons    [][]Reason // per resource, per node (nil: none)
 	promoLocs  []promoLoc
 
 	colocs   []coloc
@@ -69,6 +69,7 @@ type sched struct {
 
 	utilKeys []string
 	boolPool [][]bool
+	countBuf []int
 
 	noQuorum bool
 
@@ -97,7 +98,7 @@ func (s *sched) run() {
 	s.vecs = make([][]Score, nr)
 	s.notAllowed = make([][]bool, nr)
 	s.contribs = make([][]contrib, nr)
-	s.reasons = make([]map[int]Reason, nr)
+	s.reasons = make([][]Reason, nr)
 	s.thisWith = make([][]int, nr)
 	s.withThis = make([][]int, nr)
 	s.ust = make([]ustate, nr)

@@ -195,7 +195,11 @@ type ResourceScores struct {
 	Current []string `json:"current,omitempty"`
 	// Reason says why it will not run anywhere (empty when it runs).
 	Reason Reason `json:"reason,omitempty"`
-	// Nodes holds one entry per configured node, sorted by node name.
+	// Nodes holds an entry, sorted by node name, for every node where
+	// something speaks for or against the resource, and for the nodes
+	// where it runs now or will run. A node not listed scores 0 with no
+	// preference; whether it can run anything at all is in
+	// Transition.Nodes.
 	Nodes []NodeScore `json:"nodes"`
 }
 
@@ -216,5 +220,8 @@ type Contribution struct {
 	Kind string `json:"kind"`
 	// Source is the constraint ID, attribute or resource behind it.
 	Source string `json:"source,omitempty"`
+	// Member is the group member or clone child the term applies to, in
+	// a group's or clone's table.
+	Member string `json:"member,omitempty"`
 	Score  Score  `json:"score"`
 }

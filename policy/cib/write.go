@@ -40,8 +40,9 @@ func (r *Result) WritePolicy(w io.Writer) error {
 	levelsSeen := false
 	for i, l := range lines {
 		t := strings.TrimSpace(l)
-		// An empty sub-table header (next line is another header).
-		if strings.HasPrefix(t, "[cluster.") && (i+1 == len(lines) || strings.HasPrefix(strings.TrimSpace(lines[i+1]), "[")) {
+		// An empty table header ([cluster.op_defaults], [fencing]):
+		// the next non-blank line is another header.
+		if strings.HasPrefix(t, "[") && !strings.HasPrefix(t, "[[") && emptyTable(lines, i) {
 			continue
 		}
 		if key := sectionKey(t, lines, i); key != "" {
@@ -69,6 +70,17 @@ func (r *Result) WritePolicy(w io.Writer) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+func emptyTable(lines []string, i int) bool {
+	for _, l := range lines[i+1:] {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		return strings.HasPrefix(t, "[")
+	}
+	return true
 }
 
 // sectionKey returns the comment key of a top-level table header at
