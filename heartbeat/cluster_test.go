@@ -268,6 +268,27 @@ func TestClusterDeadAndRejoin(t *testing.T) {
 	waitFor(t, c3.Cluster, 5*time.Second, "n3 quorate again", func(m Membership) bool { return m.Quorum.Quorate })
 }
 
+// TestClusterOneWayCut: n3 still hears the others but nothing it sends
+// arrives. The majority declares it dead and stays quorate; n3, whose
+// probes get no acks, declares the others dead and loses quorum: no side
+// keeps believing in a quorum it does not have.
+func TestClusterOneWayCut(t *testing.T) {
+	nw := heartbeattest.NewNetwork()
+	nodes := specs(3, 1)
+	a := start(t, nw, nodes, "n1", nil)
+	start(t, nw, nodes, "n2", nil)
+	c3 := start(t, nw, nodes, "n3", nil)
+	waitFor(t, a.Cluster, 5*time.Second, "all alive", allAlive)
+	waitFor(t, c3.Cluster, 5*time.Second, "all alive", allAlive)
+	nw.CutOneWay(addr(3, 0), addr(1, 0))
+	nw.CutOneWay(addr(3, 0), addr(2, 0))
+	m, _ := waitFor(t, a.Cluster, 5*time.Second, "n3 dead", stateIs("n3", StateDead))
+	if !m.Quorum.Quorate {
+		t.Errorf("n1 after n3's one-way cut: %+v, want quorate", m.Quorum)
+	}
+	waitFor(t, c3.Cluster, 5*time.Second, "n3 not quorate", func(m Membership) bool { return !m.Quorum.Quorate })
+}
+
 func TestClusterRedundantLinks(t *testing.T) {
 	nw := heartbeattest.NewNetwork()
 	nodes := specs(3, 2)
