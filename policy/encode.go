@@ -45,8 +45,12 @@ type shadower struct {
 // typeOf returns the shadow type of a model type.
 func (s *shadower) typeOf(t reflect.Type) reflect.Type {
 	switch {
-	case t == scoreType || t.Kind() == reflect.Pointer && t.Elem() == scoreType:
+	case t == scoreType:
 		return reflect.TypeFor[any]()
+	case t.Kind() == reflect.Pointer && t.Elem() == scoreType:
+		// *any rather than any: a nil pointer counts as empty for
+		// omitempty, so an empty resource_defaults is left out.
+		return reflect.TypeFor[*any]()
 	case t.Kind() == reflect.Struct:
 		return s.structOf(t).t
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
@@ -106,9 +110,10 @@ func (s *shadower) value(v reflect.Value) reflect.Value {
 		return reflect.ValueOf(scoreValue(Score(v.Int())))
 	case t.Kind() == reflect.Pointer && t.Elem() == scoreType:
 		if v.IsNil() {
-			return reflect.Zero(reflect.TypeFor[any]())
+			return reflect.Zero(reflect.TypeFor[*any]())
 		}
-		return reflect.ValueOf(scoreValue(Score(v.Elem().Int())))
+		sv := scoreValue(Score(v.Elem().Int()))
+		return reflect.ValueOf(&sv)
 	case t.Kind() == reflect.Struct:
 		st := s.structOf(t)
 		out := reflect.New(st.t).Elem()
