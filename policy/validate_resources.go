@@ -151,11 +151,18 @@ func (v *validator) checkPrimitive(i int) {
 // be printed by `ward policy show` and in logs.
 var secretWords = []string{"password", "passwd", "secret", "token", "api_key", "apikey", "private_key"}
 
-// looksSecret reports whether a parameter name suggests a secret value.
+// looksSecret reports whether a parameter name suggests a secret value:
+// password, db_password, password_hash... but not password_file or
+// password_script, which name where the secret is.
 func looksSecret(name string) bool {
 	n := strings.ToLower(name)
+	for _, s := range []string{"_file", "_script", "_path", "_cmd", "_command"} {
+		if strings.HasSuffix(n, s) {
+			return false
+		}
+	}
 	for _, w := range secretWords {
-		if n == w || strings.HasSuffix(n, "_"+w) || strings.HasPrefix(n, w+"_") && !strings.HasSuffix(n, "_file") {
+		if n == w || strings.HasSuffix(n, "_"+w) || strings.HasPrefix(n, w+"_") {
 			return true
 		}
 	}
