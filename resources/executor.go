@@ -298,6 +298,9 @@ func (e *Executor) execute(ctx context.Context, r *rsc, req Request, interval ti
 		res.Changed = mon.last == nil || mon.last.Code != res.Code || mon.last.Kind != res.Kind
 		last := res
 		mon.last = &last
+		// Not busy from here: the next timer may fire (on a fake clock,
+		// at once) and its run must not be skipped.
+		mon.busy = false
 		if cur := r.monitors[interval]; cur == mon && e.running {
 			e.armLocked(r, mon)
 		}

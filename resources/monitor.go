@@ -146,11 +146,12 @@ func (e *Executor) runMonitor(ctx context.Context, ref monitorRef) {
 
 	req := Request{Resource: spec.Resource, Agent: spec.Agent, Action: ActionMonitor,
 		Params: spec.Params, Meta: spec.Meta, Timeout: spec.Timeout}
-	_, err := e.execute(ctx, r, req, spec.Interval, spec.Expect, m)
-	e.mu.Lock()
-	m.busy = false
-	e.mu.Unlock()
-	if err != nil {
+	// execute clears m.busy when the run completes; a run that never
+	// started (shutdown while queued) clears it here.
+	if _, err := e.execute(ctx, r, req, spec.Interval, spec.Expect, m); err != nil {
+		e.mu.Lock()
+		m.busy = false
+		e.mu.Unlock()
 		e.log.Debug("monitor run abandoned", "resource", spec.Resource, "interval", spec.Interval, "error", err)
 	}
 }
