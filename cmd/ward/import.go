@@ -138,7 +138,7 @@ func runImportCIB(stdout, stderr io.Writer, in, dir string, strict bool, opts ci
 	}
 	if _, err := policy.Parse(polPath, pol.Bytes()); err != nil {
 		printPolicyErrors(stderr, err)
-		return &exitError{code: 1, msg: fmt.Sprintf("import cib: the policy written to %s does not load (an importer bug: please report it with the CIB); fix the errors above by hand", polPath)}
+		return &exitError{code: 1, msg: fmt.Sprintf("import cib: the policy written to %s does not load as written; fix the errors above by hand (if Pacemaker accepts the CIB, please report it with the CIB)", polPath)}
 	}
 	c := res.Config
 	fmt.Fprintf(stdout, "wrote %s (%d nodes, %d resources, %d constraints, %d fencing devices) and %s; %d issue(s), %d changing meaning\n",

@@ -49,6 +49,9 @@ func (im *importer) importConfiguration(conf *element) {
 			im.lossy(c, "section not known to the importer; ignored")
 		}
 	}
+	if len(im.cfg.Nodes) == 0 {
+		im.lossy(conf, "the CIB defines no nodes; ward's policy needs at least one [[node]]: add them by hand")
+	}
 	im.ensureFencing()
 	im.fixForWard()
 	if im.usesNodeID {
@@ -257,6 +260,14 @@ func (im *importer) importNodes(nodes *element) {
 			im.lossy(n, "node without uname or id; ignored")
 			continue
 		}
+		if !idRe.MatchString(uname) || strings.Contains(uname, ":") {
+			im.lossy(n, fmt.Sprintf("node name %q has characters ward does not accept in node names (only letters, digits, '_', '.', '-'); the node is not imported", uname))
+			continue
+		}
+		if im.knownNodeName(uname) {
+			im.lossy(n, fmt.Sprintf("node %q is defined twice; the second is ignored", uname))
+			continue
+		}
 		if t := n.attr("type"); t != "" && t != "member" && t != "normal" {
 			im.lossy(n, fmt.Sprintf("node type %q (remote or ping nodes) is not supported by ward; the node is ignored", t))
 			continue
@@ -296,6 +307,15 @@ func (im *importer) importNodes(nodes *element) {
 		}
 		im.cfg.Nodes = append(im.cfg.Nodes, node)
 	}
+}
+
+func (im *importer) knownNodeName(n string) bool {
+	for _, x := range im.cfg.Nodes {
+		if x.Name == n {
+			return true
+		}
+	}
+	return false
 }
 
 // nodeNames returns the configured node names in order.

@@ -18,6 +18,14 @@ func (im *importer) importDevice(r *element) {
 		im.lossy(r, fmt.Sprintf("resource id %q is used twice; the second is ignored", id))
 		return
 	}
+	if !idRe.MatchString(id) {
+		im.lossy(r, fmt.Sprintf("fencing device id %q has characters ward does not accept; not imported", id))
+		return
+	}
+	if r.attr("type") == "" {
+		im.lossy(r, "fencing device without a type (the fence agent); not imported")
+		return
+	}
 	im.kinds[id] = "device"
 	d := policy.FenceDevice{ID: id, Plugin: "agent", Agent: r.attr("type")}
 	var hostList, hostMap string

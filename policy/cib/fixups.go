@@ -1,6 +1,7 @@
 package cib
 
 import (
+	"encoding/xml"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -20,7 +21,7 @@ func (im *importer) elementFor(kind, id string) *element {
 	if e, ok := im.ids[id]; ok {
 		return e
 	}
-	return &element{name: kind, attrs: nil, parent: nil, line: 0}
+	return &element{name: kind, attrs: []xml.Attr{{Name: xml.Name{Local: "id"}, Value: id}}}
 }
 
 // indexClones records, for every clone, its promotability and the clone
@@ -83,8 +84,15 @@ func (im *importer) fixForWard() {
 	for i := range c.Primitives {
 		im.fixPrimitive(&c.Primitives[i])
 	}
+	for i := range c.Groups {
+		im.fixTargetRole("group", c.Groups[i].ID, &c.Groups[i].Meta)
+	}
+	for i := range c.Clones {
+		im.fixTargetRole("clone", c.Clones[i].ID, &c.Clones[i].Meta)
+	}
 	im.fixConstraints()
 	im.breakLoops()
+	im.uniqueIDs()
 	for i := range c.Alerts {
 		a := &c.Alerts[i]
 		if a.Path != "" && !filepath.IsAbs(a.Path) {
@@ -112,13 +120,19 @@ func validHost(h string) bool {
 	return true
 }
 
+// fixTargetRole writes a Promoted/Unpromoted target-role outside a
+// promotable clone as Started.
+func (im *importer) fixTargetRole(kind, id string, m *policy.Meta) {
+	if (m.TargetRole == policy.RolePromoted || m.TargetRole == policy.RoleUnpromoted) && !im.promotableID(id) {
+		im.lossy(im.elementFor(kind, id), fmt.Sprintf("target-role %s on a resource that is not in a promotable clone: written as Started", m.TargetRole))
+		m.TargetRole = policy.RoleStarted
+	}
+}
+
 func (im *importer) fixPrimitive(p *policy.Primitive) {
 	el := im.elementFor("primitive", p.ID)
 	prom := im.promotableID(p.ID)
-	if (p.TargetRole == policy.RolePromoted || p.TargetRole == policy.RoleUnpromoted) && !prom {
-		im.lossy(el, fmt.Sprintf("target-role %s on a resource that is not in a promotable clone: written as Started", p.TargetRole))
-		p.TargetRole = policy.RoleStarted
-	}
+	im.fixTargetRole("primitive", p.ID, &p.Meta)
 	var ops []policy.Op
 	seen := map[string]bool{}
 	monitors := map[policy.Duration]bool{}
@@ -275,4 +289,65 @@ func setTotal(sets []policy.ResourceSet) int {
 		n += len(s.Resources)
 	}
 	return n
+}
+
+// uniqueIDs drops every object whose id was already used by an earlier
+// one: ward's ids are unique across resources, constraints, fencing
+// devices and alerts (Pacemaker's across the whole CIB, so this only
+// happens with a damaged CIB or an id the import derived).
+func (im *importer) uniqueIDs() {
+	c := im.cfg
+	used := map[string]bool{}
+	take := func(kind, id string) bool {
+		if used[id] {
+			im.lossy(im.elementFor(kind, id), fmt.Sprintf("id %q is used twice; the second %s is dropped", id, kind))
+			return false
+		}
+		used[id] = true
+		return true
+	}
+	for _, p := range c.Primitives {
+		used[p.ID] = true
+	}
+	for _, g := range c.Groups {
+		used[g.ID] = true
+	}
+	for _, x := range c.Clones {
+		used[x.ID] = true
+	}
+	var locs []policy.Location
+	for _, l := range c.Locations {
+		if take("rsc_location", l.ID) {
+			locs = append(locs, l)
+		}
+	}
+	c.Locations = locs
+	var cols []policy.Colocation
+	for _, x := range c.Colocations {
+		if take("rsc_colocation", x.ID) {
+			cols = append(cols, x)
+		}
+	}
+	c.Colocations = cols
+	var ords []policy.Order
+	for _, x := range c.Orders {
+		if take("rsc_order", x.ID) {
+			ords = append(ords, x)
+		}
+	}
+	c.Orders = ords
+	var devs []policy.FenceDevice
+	for _, x := range c.Fencing.Devices {
+		if take("primitive", x.ID) {
+			devs = append(devs, x)
+		}
+	}
+	c.Fencing.Devices = devs
+	var als []policy.Alert
+	for _, x := range c.Alerts {
+		if take("alert", x.ID) {
+			als = append(als, x)
+		}
+	}
+	c.Alerts = als
 }

@@ -64,14 +64,22 @@ func (im *importer) importPrimitive(r *element, group string, pm *parentMeta) *p
 	}
 	im.kinds[id] = "primitive"
 	p := &policy.Primitive{ID: id}
-	switch class {
-	case "ocf":
-		p.Agent = "ocf:" + r.attr("provider") + ":" + r.attr("type")
-	case "":
-		im.lossy(r, "primitive without class; agent left as its type")
-		p.Agent = r.attr("type")
+	typ := r.attr("type")
+	switch {
+	case typ == "" || class == "" || strings.ContainsAny(class+typ, ": \t\n"):
+		im.lossy(r, fmt.Sprintf("primitive without a usable class and type (class %q, type %q); not imported", class, typ))
+		delete(im.kinds, id)
+		return nil
+	case class == "ocf":
+		prov := r.attr("provider")
+		if prov == "" || strings.ContainsAny(prov, ": \t\n") {
+			im.lossy(r, fmt.Sprintf("OCF primitive without a usable provider (%q); not imported", prov))
+			delete(im.kinds, id)
+			return nil
+		}
+		p.Agent = "ocf:" + prov + ":" + typ
 	default:
-		p.Agent = class + ":" + r.attr("type")
+		p.Agent = class + ":" + typ
 	}
 	info := &primInfo{id: id, managed: im.defaultManaged, ops: map[string]string{}}
 	if pm != nil {
@@ -142,8 +150,13 @@ func (im *importer) importOp(o *element, info *primInfo) (policy.Op, bool) {
 		return policy.Op{}, false
 	}
 	op := policy.Op{Name: o.attr("name")}
-	if op.Name == "" {
+	switch op.Name {
+	case "":
 		im.lossy(o, "op without a name; ignored")
+		return op, false
+	case "start", "stop", "monitor", "promote", "demote", "notify", "reload", "migrate_to", "migrate_from", "meta-data", "validate-all":
+	default:
+		im.lossy(o, fmt.Sprintf("op %q is not an operation ward runs; ignored", op.Name))
 		return op, false
 	}
 	if v := o.attr("interval"); v != "" {
@@ -428,6 +441,10 @@ func (im *importer) importClone(c *element) {
 		default:
 			im.applyMeta(a.el, &cl.Meta, a.name, v)
 		}
+	}
+	if !cl.Promotable && (cl.PromotedMax != nil || cl.PromotedNodeMax != nil) {
+		im.note(c, "promoted-max/promoted-node-max on a clone that is not promotable have no effect; not written")
+		cl.PromotedMax, cl.PromotedNodeMax = nil, nil
 	}
 	if !uniqueSet && cl.CloneNodeMax != nil && *cl.CloneNodeMax > 1 {
 		cl.GloballyUnique = true

@@ -142,6 +142,17 @@ func (im *importer) exprText(e *element) (string, error) {
 	if !ok {
 		return "", &ruleError{e, "expression without value"}
 	}
+	if val == "" {
+		switch op {
+		case "eq":
+			im.lossy(e, "comparison with the empty string written as not_defined (an attribute set to \"\" no longer matches)")
+			return "not_defined " + attr, nil
+		case "ne":
+			im.lossy(e, "comparison with the empty string written as defined (an attribute set to \"\" now matches)")
+			return "defined " + attr, nil
+		}
+		return "", &ruleError{e, "ordering comparison with an empty value"}
+	}
 	typ := strings.ToLower(e.attr("type"))
 	switch typ {
 	case "", "string", "integer", "number", "version":
