@@ -51,14 +51,21 @@ func (c *nextCtx) node(n *node, t time.Time) (time.Time, bool) {
 	case kindAnd, kindOr:
 		return c.boolean(n, t)
 	case kindDateSpec:
-		next, ok, exact := n.spec.nextChange(t, c.loc)
-		c.exact = c.exact && exact
-		return next, ok
+		return c.spec(n.spec, t)
 	}
 	if !n.isDate() {
 		return time.Time{}, false
 	}
 	return termNext(n, t, c.loc)
+}
+
+// spec is node for a date-spec; its time-zone steps count against the
+// budget.
+func (c *nextCtx) spec(s *dateSpec, t time.Time) (time.Time, bool) {
+	next, ok, steps, done := s.nextChange(t, c.loc, max(c.budget, 1))
+	c.budget -= steps - 1 // the first step is part of the caller's work
+	c.exact = c.exact && done
+	return next, ok
 }
 
 // boolean is node for "and" and "or". An "and" that is false (an "or"
@@ -102,8 +109,7 @@ func (c *nextCtx) boolean(n *node, t time.Time) (time.Time, bool) {
 			}
 		}
 		if m := n.merged; m != nil && !m.match(naive(cur.In(c.loc))) {
-			mc, ok, exact := m.nextChange(cur, c.loc)
-			c.exact = c.exact && exact
+			mc, ok := c.spec(m, cur)
 			if !ok {
 				return time.Time{}, false
 			}
@@ -152,15 +158,19 @@ func termNext(n *node, t time.Time, loc *time.Location) (time.Time, bool) {
 // one zone period the wall clock advances with the instant, so the first
 // wall-clock time that differs gives the instant; at a transition the wall
 // clock jumps and the search restarts from there.
-func (s *dateSpec) nextChange(t time.Time, loc *time.Location) (next time.Time, ok, exact bool) {
+//
+// It takes at most limit steps (one per time-zone transition crossed) and
+// returns how many it took; when it runs out (done is false) the answer is
+// the transition reached, which is conservative.
+func (s *dateSpec) nextChange(t time.Time, loc *time.Location, limit int) (next time.Time, ok bool, steps int, done bool) {
 	lt := t.In(loc)
 	cur := s.match(naive(lt))
 	// The last search: from searched on, wc is the first wall-clock time
-	// that differs (none if !ok). It stays valid while the clock moves
+	// that differs (none if !found). It stays valid while the clock moves
 	// forward within [searched, wc].
 	var searched, wc time.Time
 	var found bool
-	for range maxNextSteps {
+	for steps = 1; steps <= limit; steps++ {
 		w := naive(lt)
 		from := w.Add(time.Second)
 		if searched.IsZero() || from.Before(searched) || (found && from.After(wc)) {
@@ -175,19 +185,19 @@ func (s *dateSpec) nextChange(t time.Time, loc *time.Location) (next time.Time, 
 		if found {
 			cand := time.Unix(lt.Unix()+(wc.Unix()-w.Unix()), 0).In(loc)
 			if zend.IsZero() || cand.Before(zend) {
-				return cand, true, true
+				return cand, true, steps, true
 			}
 		} else if zend.IsZero() || naive(zend.In(loc)).After(w) {
 			// No later wall-clock time changes the answer, and the clock
 			// is not set back to one not yet examined.
-			return time.Time{}, false, true
+			return time.Time{}, false, steps, true
 		}
 		lt = zend.In(loc)
 		if s.match(naive(lt)) != cur {
-			return lt, true, true
+			return lt, true, steps, true
 		}
 	}
-	return lt, true, false
+	return lt, true, limit, false
 }
 
 // zoneEnd returns the end of the time-zone period containing t (the next
