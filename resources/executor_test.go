@@ -220,3 +220,42 @@ func TestExecCallerGivesUpInQueue(t *testing.T) {
 	a.release <- struct{}{}
 	h.report()
 }
+
+func TestProbeAll(t *testing.T) {
+	a := newFakeAgent()
+	a.setCodes("monitor", resources.NotRunning, resources.OK, resources.RunningPromoted, resources.ErrNotInstalled)
+	h := newHarness(t, resolver{"fake": a}, 2)
+	reqs := []resources.Request{
+		{Resource: "a", Agent: "fake"}, {Resource: "b", Agent: "fake"}, {Resource: "c", Agent: "fake"}, {Resource: "d", Agent: "fake"},
+		{Resource: "e", Agent: "none"}, {Agent: "fake"},
+	}
+	res := h.exec.ProbeAll(context.Background(), reqs)
+	if len(res) != len(reqs) {
+		t.Fatalf("ProbeAll returned %d results, want %d", len(res), len(reqs))
+	}
+	codes := map[resources.Code]int{}
+	fails := 0
+	for i, r := range res[:4] {
+		if r.Resource != reqs[i].Resource || r.Action != "monitor" || !r.Probe() {
+			t.Errorf("ProbeAll()[%d] = %s %s, want a probe of %s", i, r.Resource, r.Key(), reqs[i].Resource)
+		}
+		codes[r.Code]++
+		if r.Failure() != resources.SeverityNone {
+			fails++
+		}
+	}
+	// Codes go to whichever probe runs first; what matters is that 7, 0
+	// and 8 are states, and 5 alone is a (hard) failure.
+	if len(codes) != 4 || fails != 1 {
+		t.Errorf("probe codes %v with %d failures, want 4 distinct codes and 1 failure", codes, fails)
+	}
+	if r := res[4]; r.Code != resources.ErrNotInstalled || r.Failure() != resources.SeverityHard {
+		t.Errorf("probe with unknown agent = %v %v, want not-installed hard", r.Code, r.Failure())
+	}
+	if r := res[5]; r.Kind != resources.KindError || !strings.Contains(r.Error, "resource id is empty") {
+		t.Errorf("probe without resource = %+v, want an error result", r)
+	}
+	for i := 0; i < 5; i++ {
+		h.report()
+	}
+}

@@ -75,8 +75,8 @@ const (
 	maxAttrCount = 100
 )
 
-// readAttrs reads and removes the attribute file; the last value of each
-// name wins. A missing file means no updates.
+// readAttrs reads and removes the attribute file. A missing or empty
+// file means no updates.
 func readAttrs(path string) (map[string]string, error) {
 	b, err := os.ReadFile(path)
 	os.Remove(path)
@@ -86,6 +86,12 @@ func readAttrs(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseAttrs(b)
+}
+
+// parseAttrs reads "name=value" lines; the last value of each name wins.
+// Lines without '=' are ignored. It bounds size and count.
+func parseAttrs(b []byte) (map[string]string, error) {
 	if len(b) > maxAttrFile {
 		return nil, fmt.Errorf("attribute updates: %d bytes, over the limit of %d", len(b), maxAttrFile)
 	}
