@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 // TestRuleParseCanonical parses valid rules and checks their canonical
@@ -237,4 +239,57 @@ func TestRuleAttributes(t *testing.T) {
 	if _, ok := nilExpr.NextChange(EvalEnv{}); ok {
 		t.Errorf("nil *Expr NextChange ok = true, want false")
 	}
+}
+
+// TestRuleStringRoundTripProp builds random rules with awkward attribute
+// names and values (quotes, backslashes, spaces, keywords, symbols) and
+// checks that printing and parsing gives the same tree.
+func TestRuleStringRoundTripProp(t *testing.T) {
+	pieces := []string{"a", "Z", "#uname", "1", "-", ".", " ", "\"", "'", "\\", "(", ")", "<", "=", "!", "and", "or", "not", "date", "date-spec", "string", "to", "é", "\u00a0", "ü"}
+	text := rapid.Custom(func(t *rapid.T) string {
+		var b strings.Builder
+		for _, i := range rapid.SliceOfN(rapid.IntRange(0, len(pieces)-1), 1, 4).Draw(t, "pieces") {
+			b.WriteString(pieces[i])
+		}
+		return b.String()
+	})
+	var gen func(t *rapid.T, depth int, parent nodeKind) *node
+	gen = func(t *rapid.T, depth int, parent nodeKind) *node {
+		kind := rapid.IntRange(0, 4).Draw(t, "kind")
+		if depth >= 4 {
+			kind = rapid.IntRange(0, 1).Draw(t, "leaf")
+		}
+		switch kind {
+		case 0:
+			return &node{kind: kindCmp, attr: text.Draw(t, "attr"), op: cmpOp(rapid.IntRange(1, 6).Draw(t, "op")),
+				typ: valueType(rapid.IntRange(0, 1).Draw(t, "typ")), value: text.Draw(t, "value")}
+		case 1:
+			return &node{kind: rapid.SampledFrom([]nodeKind{kindDefined, kindNotDefined}).Draw(t, "def"), attr: text.Draw(t, "attr")}
+		case 2:
+			return &node{kind: kindNot, kids: []*node{gen(t, depth+1, kindNot)}}
+		}
+		k := kindAnd
+		if kind == 4 {
+			k = kindOr
+		}
+		if k == parent {
+			k = kindAnd + kindOr - k // parse flattens "a and (b and c)"
+		}
+		n := &node{kind: k}
+		for range rapid.IntRange(2, 3).Draw(t, "kids") {
+			n.kids = append(n.kids, gen(t, depth+1, k))
+		}
+		return n
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		want := &Expr{root: gen(t, 0, 0)}
+		s := want.String()
+		got, err := ParseExpr(s)
+		if err != nil {
+			t.Fatalf("ParseExpr(%q): %v", s, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("ParseExpr(%q).String() = %q, want the same tree", s, got.String())
+		}
+	})
 }
