@@ -158,19 +158,9 @@ func (s *sched) applyColoc(c *coloc, target int) {
 	src := c.id + " (with " + s.rs[c.prim].id + ")"
 	switch {
 	case c.score >= Infinity:
-		for n := range mark {
-			if !mark[n] {
-				s.addScore(target, n, -Infinity, "colocation", src)
-				s.setReason(target, n, ReasonColocation)
-			}
-		}
+		s.massBan(target, mark, false, src)
 	case c.score <= -Infinity:
-		for n := range mark {
-			if mark[n] {
-				s.addScore(target, n, -Infinity, "colocation", src)
-				s.setReason(target, n, ReasonColocation)
-			}
-		}
+		s.massBan(target, mark, true, src)
 	default:
 		for n := range mark {
 			if mark[n] {
@@ -178,6 +168,35 @@ func (s *sched) applyColoc(c *coloc, target int) {
 			}
 		}
 	}
+}
+
+// massBan sets -INFINITY on every node where mark[n] == on, recording
+// one shared term for all of them (a mandatory colocation touches most
+// nodes; one term per node would dominate the memory of a big cluster).
+func (s *sched) massBan(target int, mark []bool, on bool, src string) {
+	v := s.vec(target)
+	var hit []bool
+	for n := range mark {
+		if mark[n] != on {
+			continue
+		}
+		if hit == nil {
+			hit = make([]bool, len(mark))
+		}
+		hit[n] = true
+		v[n] = -Infinity
+		s.setReason(target, n, ReasonColocation)
+	}
+	if hit != nil {
+		s.mass[target] = append(s.mass[target], massContrib{nodes: hit,
+			c: []Contribution{{Kind: "colocation", Source: src, Score: -Infinity}}})
+	}
+}
+
+// massContrib is one term shared by many nodes of a resource's table.
+type massContrib struct {
+	nodes []bool
+	c     []Contribution // one element, shared read-only by the table
 }
 
 func (s *sched) scratchBool() []bool {

@@ -8,24 +8,6 @@ import (
 // This file renders a resource's score table for operators who have never
 // heard of scores: where it will run, and for every node why or why not.
 
-// ScoresOf returns the score table of resource id, and false if the
-// transition has none.
-func (t Transition) ScoresOf(id string) (ResourceScores, bool) {
-	lo, hi := 0, len(t.Scores)
-	for lo < hi {
-		m := (lo + hi) / 2
-		if t.Scores[m].Resource < id {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo < len(t.Scores) && t.Scores[lo].Resource == id {
-		return t.Scores[lo], true
-	}
-	return ResourceScores{}, false
-}
-
 // Explain renders why resource id runs where it will (or does not run),
 // node by node. The error names the resource when it is unknown.
 func (t Transition) Explain(id string) (string, error) {

@@ -70,7 +70,7 @@ func (s *sched) output() Transition {
 	t.NextRecheck = s.next
 	sort.Strings(s.warnings)
 	t.Warnings = dedupeStrings(s.warnings)
-	t.Scores = s.scoreTables()
+	t.tables = s.tableSource()
 	if t.Actions == nil {
 		t.Actions = []Action{}
 	}
@@ -112,6 +112,18 @@ func (s *sched) nodeAfter(n *snode) string {
 	return "online"
 }
 
+// tableSource keeps what the score tables are built from; sorting the
+// resources by ID now makes lookups cheap later.
+func (s *sched) tableSource() *sched {
+	s.byID = make([]int, len(s.rs))
+	for i := range s.byID {
+		s.byID[i] = i
+	}
+	sort.Slice(s.byID, func(i, j int) bool { return s.rs[s.byID[i]].id < s.rs[s.byID[j]].id })
+	s.boolPool = nil
+	return s
+}
+
 // byNode returns cs stably ordered by node (a counting sort).
 func (s *sched) byNode(cs []contrib) []contrib {
 	sorted := true
@@ -124,13 +136,7 @@ func (s *sched) byNode(cs []contrib) []contrib {
 	if sorted {
 		return cs
 	}
-	if len(s.countBuf) != len(s.nodes)+1 {
-		s.countBuf = make([]int, len(s.nodes)+1)
-	}
-	cnt := s.countBuf
-	for i := range cnt {
-		cnt[i] = 0
-	}
+	cnt := make([]int, len(s.nodes)+1)
 	for _, c := range cs {
 		cnt[c.node+1]++
 	}
@@ -145,14 +151,10 @@ func (s *sched) byNode(cs []contrib) []contrib {
 	return out
 }
 
-func (s *sched) scoreTables() []ResourceScores {
-	byID := make([]int, len(s.rs))
-	for i := range byID {
-		byID[i] = i
-	}
-	sort.Slice(byID, func(i, j int) bool { return s.rs[byID[i]].id < s.rs[byID[j]].id })
-	out := make([]ResourceScores, 0, len(s.rs))
-	for _, ri := range byID {
+// scoreTable builds the score table of resource ri. It only reads the
+// scheduler's state, so tables can be built from several goroutines.
+func (s *sched) scoreTable(ri int) ResourceScores {
+	{
 		r := s.rs[ri]
 		rs := ResourceScores{Resource: r.id, Kind: r.kind.String()}
 		vec := s.unitVecs[r.idx]
@@ -193,6 +195,7 @@ func (s *sched) scoreTables() []ResourceScores {
 		}
 		sort.Strings(rs.Current)
 		cs := s.contribs[r.idx]
+		mass := s.mass[r.idx]
 		if r.kind != kindPrim {
 			// Show the members' terms in the group's or clone's table.
 			cs = append([]contrib(nil), cs...)
@@ -204,7 +207,7 @@ func (s *sched) scoreTables() []ResourceScores {
 			}
 		}
 		cs = s.byNode(cs)
-		keep := s.scratchBool()
+		keep := make([]bool, len(s.nodes))
 		for _, n := range rs.Chosen {
 			keep[s.nodeIdx[n]] = true
 		}
@@ -261,6 +264,16 @@ func (s *sched) scoreTables() []ResourceScores {
 					if start < k {
 						ns.Contributions = all[start:k:k]
 					}
+					for _, mc := range mass {
+						if !mc.nodes[n] {
+							continue
+						}
+						if ns.Contributions == nil {
+							ns.Contributions = mc.c // shared, one element
+						} else {
+							ns.Contributions = append(ns.Contributions[:len(ns.Contributions):len(ns.Contributions)], mc.c...)
+						}
+					}
 					entries = append(entries, ns)
 				}
 				count++
@@ -270,8 +283,6 @@ func (s *sched) scoreTables() []ResourceScores {
 			}
 		}
 		rs.Nodes = entries
-		s.releaseBool(keep)
-		out = append(out, rs)
+		return rs
 	}
-	return out
 }

@@ -53,7 +53,8 @@ type sched struct {
 	vecs       [][]Score // per resource
 	notAllowed [][]bool  // per resource, opt-in clusters only
 	contribs   [][]contrib
-	reasons    [][]Reason // per resource, per node (nil: none)
+	mass       [][]massContrib // per resource
+	reasons    [][]Reason      // per resource, per node (nil: none)
 	promoLocs  []promoLoc
 
 	colocs   []coloc
@@ -69,7 +70,7 @@ type sched struct {
 
 	utilKeys []string
 	boolPool [][]bool
-	countBuf []int
+	byID     []int // resources sorted by ID, for the score tables
 
 	noQuorum bool
 
@@ -98,6 +99,7 @@ func (s *sched) run() {
 	s.vecs = make([][]Score, nr)
 	s.notAllowed = make([][]bool, nr)
 	s.contribs = make([][]contrib, nr)
+	s.mass = make([][]massContrib, nr)
 	s.reasons = make([][]Reason, nr)
 	s.thisWith = make([][]int, nr)
 	s.withThis = make([][]int, nr)

@@ -19,6 +19,19 @@ func BenchmarkScheduleLarge(b *testing.B) {
 	}
 }
 
+// BenchmarkScoreTablesLarge builds every score table of the large
+// cluster (what ward explain and the UI read; Schedule builds them only
+// on demand).
+func BenchmarkScoreTablesLarge(b *testing.B) {
+	cfg, st, now := policytest.Large(100, 10000)
+	tr := policy.Schedule(cfg, st, now)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.Scores()
+	}
+}
+
 // BenchmarkScheduleScale shows how time grows with resources and nodes.
 func BenchmarkScheduleScale(b *testing.B) {
 	for _, c := range []struct{ nodes, prims int }{

@@ -24,10 +24,13 @@ func mustJSON(t *rapid.T, v any) []byte {
 func TestSchedulePropDeterministic(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		c := policytest.GenCluster(t)
-		a := mustJSON(t, policy.Schedule(c.Config, c.Status, c.Now))
-		b := mustJSON(t, policy.Schedule(c.Config, c.Status, c.Now))
+		t1, t2 := policy.Schedule(c.Config, c.Status, c.Now), policy.Schedule(c.Config, c.Status, c.Now)
+		a, b := mustJSON(t, t1), mustJSON(t, t2)
 		if !bytes.Equal(a, b) {
 			t.Fatalf("Schedule is not deterministic:\n%s\n%s", a, b)
+		}
+		if a, b := mustJSON(t, t1.Scores()), mustJSON(t, t2.Scores()); !bytes.Equal(a, b) {
+			t.Fatalf("score tables are not deterministic:\n%s\n%s", a, b)
 		}
 	})
 }

@@ -29,9 +29,38 @@ type Transition struct {
 	// Warnings are things an operator should know (nothing can run,
 	// fencing disabled with an unclean node, ...), sorted.
 	Warnings []string `json:"warnings,omitempty"`
-	// Scores is the score table of every resource (primitive, group and
-	// clone), sorted by resource ID.
-	Scores []ResourceScores `json:"scores"`
+
+	// tables holds what the score tables are built from, on demand (they
+	// hold one entry per resource and node: too big to build on every
+	// scheduling run when nobody reads them).
+	tables *sched
+}
+
+// Scores returns the score table of every resource (primitive, group and
+// clone), sorted by resource ID. It builds them on each call; it is safe
+// for concurrent use.
+func (t Transition) Scores() []ResourceScores {
+	if t.tables == nil {
+		return nil
+	}
+	out := make([]ResourceScores, 0, len(t.tables.byID))
+	for _, ri := range t.tables.byID {
+		out = append(out, t.tables.scoreTable(ri))
+	}
+	return out
+}
+
+// ScoresOf returns the score table of resource id, and false if the
+// policy has no such resource.
+func (t Transition) ScoresOf(id string) (ResourceScores, bool) {
+	if t.tables == nil {
+		return ResourceScores{}, false
+	}
+	ri, ok := t.tables.rsIdx[id]
+	if !ok {
+		return ResourceScores{}, false
+	}
+	return t.tables.scoreTable(ri), true
 }
 
 // ActionKind is the kind of an action.

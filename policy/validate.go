@@ -46,6 +46,7 @@ func validate(c *Config, raw map[string]any, idx func() *lineIndex, errs *collec
 	v.checkNodes()
 	v.registerIDs()
 	v.checkResources()
+	v.checkCapacities()
 	v.checkLocations()
 	v.checkColocations()
 	v.checkOrders()
@@ -160,8 +161,46 @@ func (v *validator) checkNodes() {
 			v.errs.add(p.with("votes"), "votes is %d; write 0 (no vote) or more (default 1)", *n.Votes)
 		}
 		v.checkUtilization(p.with("utilization"), n.Utilization)
+		for _, a := range sortedMapKeys(n.Attributes) {
+			if strings.HasPrefix(a, "#") {
+				v.errs.add(p.with("attributes", a), "attribute names starting with '#' are built in (#uname, #id, #kind); rename %q", a)
+			}
+		}
 	}
 	v.nodeNames = sortedMapKeys(v.nodes)
+}
+
+// checkCapacities checks, when utilization is in use, that every
+// utilization a resource asks for is a capacity of at least one node: a
+// node without the capacity has none of it, so such a resource could run
+// nowhere.
+func (v *validator) checkCapacities() {
+	if v.c.Cluster.PlacementStrategy == PlacementDefault {
+		return
+	}
+	has := map[string]bool{}
+	for _, n := range v.c.Nodes {
+		for k := range n.Utilization {
+			has[k] = true
+		}
+	}
+	check := func(p keyPath, u map[string]int64) {
+		for _, k := range sortedMapKeys(u) {
+			if !has[k] && u[k] > 0 {
+				v.errs.add(p.with("utilization", k), "no node has a %q capacity, so nothing needing it can run; add %s to the nodes' utilization or remove it here", k, keyPart(k))
+			}
+		}
+	}
+	check(kp("cluster", "resource_defaults"), v.c.Cluster.ResourceDefaults.Utilization)
+	for i := range v.c.Primitives {
+		check(kp("primitive", i), v.c.Primitives[i].Utilization)
+	}
+	for i := range v.c.Groups {
+		check(kp("group", i), v.c.Groups[i].Utilization)
+	}
+	for i := range v.c.Clones {
+		check(kp("clone", i), v.c.Clones[i].Utilization)
+	}
 }
 
 // checkAddress returns "" if a is a host or host:port, else a message.

@@ -24,6 +24,8 @@ func (v *validator) checkFencing() {
 			case "exec":
 				if len(d.Command) == 0 || d.Command[0] == "" {
 					v.errs.add(p.with("command"), "plugin \"exec\" needs command, as in command = [\"/usr/local/sbin/fence-node\"]")
+				} else if !filepath.IsAbs(d.Command[0]) {
+					v.errs.add(p.with("command", 0), "command %q is relative; write an absolute path", d.Command[0])
 				}
 			case "watchdog":
 				if c.Cluster.WatchdogTimeout == 0 {

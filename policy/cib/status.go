@@ -113,7 +113,19 @@ func (im *importer) deriveStatus(st *element) *policy.Status {
 			}
 		}
 	}
+	// Nodes are listed in status order (node_state order, then nodes never
+	// seen): Pacemaker numbers anonymous clone instances in that order,
+	// which decides ties between equal instances.
+	ordered := make([]*nodeRT, 0, len(nodes))
+	for _, ns := range states {
+		ordered = append(ordered, byName[nodeStateName(im, ns)])
+	}
 	for _, rt := range nodes {
+		if rt.state == nil {
+			ordered = append(ordered, rt)
+		}
+	}
+	for _, rt := range ordered {
 		attachFailCounts(rt)
 		im.promotionScores(rt)
 		ns := policy.NodeStatus{Name: rt.name, Standby: rt.standby, Maintenance: rt.maintenance, Resources: rt.resources}

@@ -14,9 +14,9 @@ import (
 // five, 5% in anonymous and promotable clones), and twice as many
 // constraints as primitives: half locations (some with rules), a quarter
 // colocations (mandatory, advisory, negative; always towards an earlier
-// resource so there are no loops) and a quarter orders. The status has
-// most resources running, a few failures, some nodes in standby, one
-// offline and one unclean.
+// resource so there are no loops) and a quarter orders. The status is the
+// converged placement hit by an incident: one node unclean, one offline,
+// some in standby and 2% of the resources failed.
 func Large(nodes, prims int) (*policy.Config, policy.Status, time.Time) {
 	rng := rand.New(rand.NewPCG(uint64(nodes), uint64(prims)))
 	now := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
@@ -41,7 +41,6 @@ func Large(nodes, prims int) (*policy.Config, policy.Status, time.Time) {
 	// Resources.
 	var units []string // placement targets in creation order
 	var primIDs []string
-	running := map[string]string{} // primitive -> node
 	p := 0
 	newPrim := func() string {
 		id := fmt.Sprintf("p%05d", p)
@@ -61,19 +60,10 @@ func Large(nodes, prims int) (*policy.Config, policy.Status, time.Time) {
 		case r < 70:
 			id := newPrim()
 			units = append(units, id)
-			if rng.IntN(10) < 9 {
-				running[id] = names[rng.IntN(nodes)]
-			}
 		case r < 95:
 			g := policy.Group{ID: fmt.Sprintf("g%05d", p)}
-			on := names[rng.IntN(nodes)]
-			run := rng.IntN(10) < 9
 			for k := 0; k < 5 && p < prims; k++ {
-				id := newPrim()
-				g.Members = append(g.Members, id)
-				if run {
-					running[id] = on
-				}
+				g.Members = append(g.Members, newPrim())
 			}
 			cfg.Groups = append(cfg.Groups, g)
 			units = append(units, g.ID)
@@ -137,11 +127,17 @@ func Large(nodes, prims int) (*policy.Config, policy.Status, time.Time) {
 		}
 	}
 
-	// Status.
-	st := policy.Status{Quorate: true, DC: names[0]}
-	byNode := map[string]int{}
-	for i, n := range names {
-		ns := policy.NodeStatus{Name: n, State: policy.NodeOnline}
+	// Status: the cluster converged (the placement of a first schedule),
+	// then an incident: one node unclean, one offline, a few in standby,
+	// and 2% of the resources failed.
+	st0 := policy.Status{Quorate: true, DC: names[0]}
+	for _, n := range names {
+		st0.Nodes = append(st0.Nodes, policy.NodeStatus{Name: n, State: policy.NodeOnline})
+	}
+	st := policy.Schedule(cfg, st0, now).Apply(st0)
+	last := now.Add(-2 * time.Minute)
+	for i := range st.Nodes {
+		ns := &st.Nodes[i]
 		switch {
 		case i == nodes-1 && nodes > 2:
 			ns.State = policy.NodeUnclean
@@ -150,24 +146,15 @@ func Large(nodes, prims int) (*policy.Config, policy.Status, time.Time) {
 		case i%25 == 7:
 			ns.Standby = true
 		}
-		byNode[n] = len(st.Nodes)
-		st.Nodes = append(st.Nodes, ns)
-	}
-	last := now.Add(-2 * time.Minute)
-	for _, id := range primIDs {
-		n, ok := running[id]
-		if !ok {
-			continue
+		for k := range ns.Resources {
+			rs := &ns.Resources[k]
+			if rs.Role != policy.RoleStopped && rng.IntN(50) == 0 {
+				rs.Failed = true
+				rs.FailCount = 1 + rng.IntN(3)
+				rs.LastFailure = &last
+				rs.Failures = []policy.OpRecord{{Op: "monitor", Interval: policy.Duration(10 * time.Second), RC: 1, At: &last}}
+			}
 		}
-		rs := policy.ResourceStatus{ID: id, Role: policy.RoleStarted}
-		if rng.IntN(50) == 0 {
-			rs.Failed = true
-			rs.FailCount = 1 + rng.IntN(3)
-			rs.LastFailure = &last
-			rs.Failures = []policy.OpRecord{{Op: "monitor", Interval: policy.Duration(10 * time.Second), RC: 1, At: &last}}
-		}
-		ni := byNode[n]
-		st.Nodes[ni].Resources = append(st.Nodes[ni].Resources, rs)
 	}
 	return cfg, st, now
 }
