@@ -3,6 +3,7 @@ package resources_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -134,5 +135,34 @@ func TestCommandKilledBySignal(t *testing.T) {
 	o := resources.Command{Path: p}.Run(context.Background()).Outcome()
 	if o.Code != resources.ErrGeneric || !strings.Contains(o.Output, "killed by signal") {
 		t.Errorf("Run(kill -9 self) = %+v, want generic error saying killed by signal", o)
+	}
+}
+
+func TestCommandDaemonHoldingOutputPipe(t *testing.T) {
+	// A start that leaves a daemon behind with the agent's stdout still
+	// open must return when the agent exits, not when the daemon does.
+	p := writeScript(t, `sleep 60 &
+echo $! > "$DIR/daemon.pid"
+echo started
+exit 0
+`, 0o755)
+	start := time.Now()
+	res := resources.Command{Path: p, Env: []string{"PATH=/usr/bin:/bin", "DIR=" + filepath.Dir(p)}}.Run(context.Background())
+	took := time.Since(start)
+	b, _ := os.ReadFile(filepath.Join(filepath.Dir(p), "daemon.pid"))
+	pid := strings.TrimSpace(string(b))
+	t.Cleanup(func() {
+		if pid != "" {
+			exec.Command("kill", pid).Run()
+		}
+	})
+	if res.Code != resources.OK || string(res.Stdout) != "started\n" {
+		t.Errorf("Run(start with daemon) = %v %q, want success \"started\"", res.Code, res.Stdout)
+	}
+	if took > 10*time.Second {
+		t.Errorf("Run(start with daemon) took %v, want it to return soon after the agent exits", took)
+	}
+	if processGone(pid) {
+		t.Errorf("the daemon %s was killed; a successful start must leave it running", pid)
 	}
 }
