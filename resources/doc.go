@@ -50,6 +50,11 @@
 //     monitor failure; Changed tells whether it differs from the
 //     previous run. Forward Result.Attributes (promotion scores) to the
 //     node's attributes.
-//  7. Read History for op history and fail counts; ClearFailures on an
+//  7. Tag every request from a DC with its term (Request.Term) and seed
+//     the executor with the persisted highest term (ObserveTerm): a
+//     request of a lower term fails with ErrStaleTerm, before it runs
+//     and again after it waited in the queue, so a superseded DC cannot
+//     act through this node.
+//  8. Read History for op history and fail counts; ClearFailures on an
 //     operator's cleanup; Forget when a resource leaves the policy.
 package resources

@@ -16,6 +16,10 @@ import (
 
 // Sentinel errors of the Executor.
 var (
+	// ErrStaleTerm is returned (wrapped) by Exec and Probe for a request
+	// whose Term is lower than the highest term the executor has seen:
+	// it comes from a DC that has been superseded.
+	ErrStaleTerm = errors.New("resources: action from a stale DC term")
 	// ErrStopped is returned by Exec, Probe and ProbeAll once Run has
 	// begun to shut down, and is the cancellation cause of the
 	// operations it abandoned.
@@ -76,6 +80,7 @@ type Executor struct {
 	cancels map[uint64]context.CancelCauseFunc
 	nextID  uint64
 	seq     uint64
+	term    uint64 // highest DC term seen
 }
 
 // rsc is the executor's state for one resource.
@@ -216,6 +221,10 @@ func (e *Executor) Exec(ctx context.Context, req Request) (Result, error) {
 		e.mu.Unlock()
 		return Result{}, ErrStopped
 	}
+	if err := e.checkTermLocked(req); err != nil {
+		e.mu.Unlock()
+		return Result{}, err
+	}
 	r := e.rscLocked(req.Resource)
 	e.nextID++
 	id := e.nextID
@@ -287,7 +296,16 @@ func (e *Executor) execute(ctx context.Context, r *rsc, req Request, interval ti
 	case <-ctx.Done():
 		return Result{}, fmt.Errorf("resources: %s %s: gave up waiting for one of %d operation slots: %w", req.Resource, req.Action, cap(e.slots), context.Cause(ctx))
 	}
+	// The term may have moved on while the request waited.
+	e.mu.Lock()
+	err := e.checkTermLocked(req)
+	e.mu.Unlock()
+	if err != nil {
+		<-e.slots
+		return Result{}, err
+	}
 	res := e.runOp(ctx, req, interval, expect)
+	res.Term = req.Term
 	<-e.slots
 
 	e.mu.Lock()
@@ -428,5 +446,30 @@ func (e *Executor) Forget(resource string) error {
 		return fmt.Errorf("resources: forget %q: an operation is running; retry when it is done", resource)
 	}
 	delete(e.rscs, resource)
+	return nil
+}
+
+// ObserveTerm raises the highest DC term the executor has seen to term
+// (it never lowers it) and returns the result. The controller calls it
+// at start-up with the persisted highest term, and whenever it sees a
+// higher one; from then on requests of lower terms are refused.
+func (e *Executor) ObserveTerm(term uint64) uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.term = max(e.term, term)
+	return e.term
+}
+
+// checkTermLocked refuses a request of a stale term and raises the mark
+// for a newer one.
+func (e *Executor) checkTermLocked(req Request) error {
+	if req.Term == 0 {
+		return nil
+	}
+	if req.Term < e.term {
+		return fmt.Errorf("%w: %s %s was sent in term %d, but term %d is current; the old DC must not act",
+			ErrStaleTerm, req.Resource, req.Action, req.Term, e.term)
+	}
+	e.term = req.Term
 	return nil
 }

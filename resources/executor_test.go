@@ -259,3 +259,51 @@ func TestProbeAll(t *testing.T) {
 		h.report()
 	}
 }
+
+func TestExecRefusesStaleTerms(t *testing.T) {
+	a := newFakeAgent()
+	a.hold = true
+	a.entered = make(chan string, 4)
+	h := newHarness(t, resolver{"fake": a}, 0)
+	if got := h.exec.ObserveTerm(5); got != 5 {
+		t.Fatalf("ObserveTerm(5) = %d, want 5", got)
+	}
+	if got := h.exec.ObserveTerm(3); got != 5 {
+		t.Fatalf("ObserveTerm(3) = %d, want 5 (never lowered)", got)
+	}
+	if _, err := h.exec.Exec(context.Background(), resources.Request{Resource: "db", Agent: "fake", Action: "start", Term: 4}); !errors.Is(err, resources.ErrStaleTerm) {
+		t.Errorf("Exec(term 4 after 5) = %v, want ErrStaleTerm", err)
+	}
+	// A term-6 start holds the queue; a term-6 stop waits behind it;
+	// then term 7 is seen: the queued stop must not run.
+	first := make(chan resources.Result)
+	go func() {
+		first <- h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "start", Term: 6})
+	}()
+	<-a.entered
+	second := make(chan error)
+	go func() {
+		_, err := h.exec.Exec(context.Background(), resources.Request{Resource: "db", Agent: "fake", Action: "stop", Term: 6})
+		second <- err
+	}()
+	// Term 7 arrives while the stop waits (or before it reaches the
+	// queue: refused either way, and never run).
+	h.exec.ObserveTerm(7)
+	a.release <- struct{}{}
+	if r := <-first; r.Term != 6 || r.Code != resources.OK {
+		t.Errorf("term-6 start = term %d rc %v, want term 6 OK", r.Term, r.Code)
+	}
+	if err := <-second; !errors.Is(err, resources.ErrStaleTerm) {
+		t.Errorf("queued term-6 stop after term 7 = %v, want ErrStaleTerm", err)
+	}
+	if n := a.numCalls(); n != 1 {
+		t.Errorf("agent calls = %d, want 1 (the stale stop never ran)", n)
+	}
+	h.report()
+	// A local call (term 0) is never checked.
+	a.hold = false
+	if r := h.exec1(resources.Request{Resource: "db", Agent: "fake", Action: "monitor"}); r.Code != resources.OK {
+		t.Errorf("local monitor (term 0) = %v, want OK", r.Code)
+	}
+	h.report()
+}

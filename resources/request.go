@@ -28,6 +28,11 @@ type Request struct {
 	Timeout time.Duration
 	// Notify describes the event of a notify action.
 	Notify *Notify
+	// Term is the DC term the action was dispatched in. The executor
+	// refuses (ErrStaleTerm) an action whose term is lower than the
+	// highest it has seen, and a higher term raises that mark. Zero
+	// means "not from a DC" (ward agent exec, tests): never checked.
+	Term uint64
 }
 
 // MonitorSpec configures a recurring monitor of one resource. A resource

@@ -34,6 +34,9 @@ type Result struct {
 	// Attributes are node attributes the agent asked to set (see
 	// Outcome.Attributes).
 	Attributes map[string]string `json:"attributes,omitempty"`
+	// Term is the request's DC term (zero for monitors and local
+	// calls); the controller reports the result to that term's DC only.
+	Term uint64 `json:"term,omitempty"`
 	// Changed reports, for a recurring monitor, that this result's code
 	// or kind differs from the previous run's (always true for the
 	// first run and for one-shot operations). Callers that forward
