@@ -1,0 +1,54 @@
+package api
+
+import (
+	"context"
+	"sync"
+)
+
+// fakeBackend records calls and answers with scripted values.
+type fakeBackend struct {
+	mu        sync.Mutex
+	status    ClusterStatus
+	policy    PolicyInfo
+	apply     ApplyResult
+	err       error
+	applied   []ApplyRequest
+	nodeCalls []NodeRequest
+	block     chan struct{} // if not nil, Status waits on it or ctx
+}
+
+func (f *fakeBackend) Status(ctx context.Context) (ClusterStatus, error) {
+	f.mu.Lock()
+	block := f.block
+	f.mu.Unlock()
+	if block != nil {
+		select {
+		case <-block:
+		case <-ctx.Done():
+			return ClusterStatus{}, ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status, f.err
+}
+
+func (f *fakeBackend) Policy(context.Context) (PolicyInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.policy, f.err
+}
+
+func (f *fakeBackend) ApplyPolicy(_ context.Context, req ApplyRequest) (ApplyResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.applied = append(f.applied, req)
+	return f.apply, f.err
+}
+
+func (f *fakeBackend) SetNode(_ context.Context, req NodeRequest) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nodeCalls = append(f.nodeCalls, req)
+	return f.err
+}
