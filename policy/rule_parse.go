@@ -185,7 +185,7 @@ func (p *parser) parseTerm() (*node, error) {
 		return &node{kind: kind, attr: a}, nil
 	case t.isWord("date"):
 		p.next()
-		return p.parseDateTerm(t)
+		return p.parseDateTerm()
 	case t.isWord("date-spec"):
 		p.next()
 		return p.parseDateSpec(t)

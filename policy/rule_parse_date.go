@@ -10,7 +10,7 @@ import (
 // "date in_range ... to ..." and "date-spec FIELD=RANGE ...".
 
 // parseDateTerm parses what follows the keyword "date".
-func (p *parser) parseDateTerm(kw token) (*node, error) {
+func (p *parser) parseDateTerm() (*node, error) {
 	opTok := p.next()
 	var n *node
 	switch {
@@ -36,7 +36,6 @@ func (p *parser) parseDateTerm(kw token) (*node, error) {
 		}
 		return nil, p.errAt(opTok, msg, opTok.describe())
 	}
-	_ = kw
 	n.idx = len(p.dates)
 	p.dates = append(p.dates, n)
 	return n, nil
