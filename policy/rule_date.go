@@ -170,15 +170,6 @@ func (d dateValue) instant(loc *time.Location) time.Time {
 	return resolveWall(d.wall(), d.zone(loc))
 }
 
-// endInstant is instant for the end of an in_range: a date without a time
-// covers that whole day, so it ends one second before the next midnight.
-func (d dateValue) endInstant(loc *time.Location) time.Time {
-	if d.hasTime {
-		return d.instant(loc)
-	}
-	return resolveWall(d.wall().AddDate(0, 0, 1), d.zone(loc)).Add(-time.Second)
-}
-
 // resolveWall returns the instant at which the clocks of loc show the wall
 // time w (given as a naive UTC time). When the clocks are set back and w
 // occurs twice, it is the first occurrence; when they are set forward and

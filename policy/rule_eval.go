@@ -83,7 +83,7 @@ func rangeEnd(n *node, loc *time.Location) time.Time {
 	if n.dur != nil {
 		return n.dur.addTo(*n.start, loc)
 	}
-	return n.end.endInstant(loc)
+	return n.end.instant(loc)
 }
 
 // lookupAttr returns a node attribute. #uname and #id are the node name,

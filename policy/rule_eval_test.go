@@ -202,12 +202,13 @@ func TestRuleEvalDates(t *testing.T) {
 		{"2026-03-01T12:00:00.999Z", true},
 		{"2026-03-01T12:00:01Z", false},
 	})
-	// A date-only end covers that whole day, in the location.
+	// A date without a time is midnight, also as the end of a range (as
+	// in Pacemaker): the range ends as January 31 begins.
 	checkEvalAt(t, "date in_range 2026-01-01 to 2026-01-31", berlin, []evalAt{
 		{"2025-12-31T22:59:59Z", false},
 		{"2025-12-31T23:00:00Z", true},
-		{"2026-01-31T22:59:59Z", true},
-		{"2026-01-31T23:00:00Z", false},
+		{"2026-01-30T23:00:00Z", true}, // 2026-01-31 00:00:00 CET
+		{"2026-01-30T23:00:01Z", false},
 	})
 	checkEvalAt(t, "date in_range to 2026-01-31T00:00", nil, []evalAt{
 		{"1999-01-01T00:00:00Z", true},

@@ -54,7 +54,7 @@ func TestRuleNextChange(t *testing.T) {
 		{"date in_range 2026-01-01T00:00Z to 2026-01-02T00:00Z", nil, nil, "2025-12-01T00:00:00Z", "2026-01-01T00:00:00Z"},
 		{"date in_range 2026-01-01T00:00Z to 2026-01-02T00:00Z", nil, nil, "2026-01-01T12:00:00Z", "2026-01-02T00:00:01Z"},
 		{"date in_range 2026-01-01T00:00Z to 2026-01-02T00:00Z", nil, nil, "2026-01-02T00:00:01Z", ""},
-		{"date in_range 2026-01-01 to 2026-01-01", berlin, nil, "2026-01-01T12:00:00Z", "2026-01-01T23:00:00Z"},
+		{"date in_range 2026-01-01 to 2026-01-02", berlin, nil, "2026-01-01T12:00:00Z", "2026-01-01T23:00:01Z"},
 		{"date in_range 2026-03-28T12:00 to duration days=1", berlin, nil, "2026-03-28T12:00:00Z", "2026-03-29T10:00:01Z"},
 		// Attribute terms are constant; the rule never changes when they
 		// decide it.

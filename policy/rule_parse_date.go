@@ -96,7 +96,7 @@ func (p *parser) parseInRange() (*node, error) {
 // (when only one has a UTC offset, allowing for the widest offsets).
 func rangeBackwards(start, end dateValue) bool {
 	s := start.instant(time.UTC)
-	e := end.endInstant(time.UTC)
+	e := end.instant(time.UTC)
 	if start.hasOffset != end.hasOffset {
 		return e.Add(36 * time.Hour).Before(s)
 	}
