@@ -94,6 +94,9 @@ type Outcome struct {
 	Output string
 	// Truncated reports that output was dropped to respect the cap.
 	Truncated bool
+	// ExitReason is the agent's one-line explanation of a failure (OCF
+	// agents print it as "ocf-exit-reason:..." on stderr).
+	ExitReason string
 	// Err explains a failure to run the agent at all (missing,
 	// not executable); it sets the result's Kind to KindError.
 	Err error

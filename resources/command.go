@@ -63,7 +63,7 @@ func (r CommandResult) Outcome() Outcome {
 		}
 		out += e
 	}
-	o := Outcome{Code: r.Code, Output: out, Truncated: r.Truncated}
+	o := Outcome{Code: r.Code, Output: out, Truncated: r.Truncated, ExitReason: exitReason(r.Stderr)}
 	if r.Err != nil && !r.Interrupted && r.Code == ErrNotInstalled {
 		o.Err = r.Err
 	}
@@ -156,4 +156,22 @@ func startError(path string, err error) error {
 		return fmt.Errorf("%s: agent is not a program (a script needs a #! line): %w", path, err)
 	}
 	return fmt.Errorf("%s: cannot run agent: %w", path, err)
+}
+
+// exitReasonPrefix starts the line an OCF agent prints (ocf_exit_reason)
+// to explain a failure.
+const exitReasonPrefix = "ocf-exit-reason:"
+
+// exitReason returns the last exit reason in stderr, at most 512 bytes.
+func exitReason(stderr []byte) string {
+	reason := ""
+	for _, line := range strings.Split(string(stderr), "\n") {
+		if i := strings.Index(line, exitReasonPrefix); i >= 0 {
+			reason = strings.TrimSpace(line[i+len(exitReasonPrefix):])
+		}
+	}
+	if len(reason) > 512 {
+		reason = reason[:512]
+	}
+	return reason
 }

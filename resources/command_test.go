@@ -94,6 +94,14 @@ func TestCommandOutputIsCapped(t *testing.T) {
 	}
 }
 
+func TestCommandExitReason(t *testing.T) {
+	p := writeScript(t, "echo 'ocf-exit-reason:first' >&2; echo 'Nov 26 ERROR: ocf-exit-reason:Config file /etc/x is missing' >&2; exit 6\n", 0o755)
+	o := resources.Command{Path: p}.Run(context.Background()).Outcome()
+	if o.Code != resources.ErrNotConfigured || o.ExitReason != "Config file /etc/x is missing" {
+		t.Errorf("Run(exit reason) = %v %q, want not-configured with the last reason", o.Code, o.ExitReason)
+	}
+}
+
 func TestCommandExitsWithoutOutput(t *testing.T) {
 	p := writeScript(t, "exit 7\n", 0o755)
 	res := resources.Command{Path: p}.Run(context.Background())

@@ -329,7 +329,7 @@ func (e *Executor) execute(ctx context.Context, r *rsc, req Request, interval ti
 	if sev := res.Failure(); sev != SeverityNone {
 		e.log.Warn("operation failed", "resource", res.Resource, "op", res.Key(), "agent", res.Agent,
 			"rc", int(res.Code), "result", res.Code.String(), "kind", string(res.Kind), "severity", sev.String(),
-			"error", res.Error, "output", lastLine(res.Output))
+			"reason", res.ExitReason, "error", res.Error, "output", lastLine(res.Output))
 	} else {
 		e.log.Debug("operation done", "resource", res.Resource, "op", res.Key(), "rc", int(res.Code), "duration", res.Duration())
 	}
@@ -367,6 +367,7 @@ func (e *Executor) runOp(ctx context.Context, req Request, interval time.Duratio
 	timer.Stop()
 	res.Finished = e.clock.Now()
 	res.Code, res.Output, res.Truncated, res.Attributes = out.Code, out.Output, out.Truncated, out.Attributes
+	res.ExitReason = out.ExitReason
 	switch cause := context.Cause(opCtx); {
 	case errors.Is(cause, errTimeout):
 		res.Code, res.Kind = ErrGeneric, KindTimeout

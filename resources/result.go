@@ -26,6 +26,8 @@ type Result struct {
 	// dropped.
 	Output    string `json:"output,omitempty"`
 	Truncated bool   `json:"truncated,omitempty"`
+	// ExitReason is the agent's own one-line explanation of a failure.
+	ExitReason string `json:"exit_reason,omitempty"`
 	// Error explains a KindError, KindTimeout or KindCanceled result.
 	Error string `json:"error,omitempty"`
 	// Started and Finished come from the executor's clock.

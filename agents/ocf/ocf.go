@@ -40,6 +40,11 @@ type Options struct {
 	// InstallShims so that promotable agents' promotion scores come back
 	// in Outcome.Attributes.
 	SbinDir string
+	// LogFacility is HA_LOGFACILITY, the syslog facility ocf-shellfuncs
+	// logs to. Empty means "none": agents then log on stderr, which ward
+	// captures into the result. (With syslog logging and no syslog
+	// daemon, each logged message cost an agent half a second here.)
+	LogFacility string
 	// OutputLimit caps each output stream (resources.DefaultOutputLimit
 	// when zero).
 	OutputLimit int
@@ -103,6 +108,11 @@ func (a *Agent) Do(ctx context.Context, c resources.Call) resources.Outcome {
 		"OCF_RESOURCE_PROVIDER="+a.provider,
 		"OCF_RESKEY_crm_feature_set="+crmFeatureSet,
 	)
+	facility := a.opts.LogFacility
+	if facility == "" {
+		facility = "none"
+	}
+	env = append(env, "HA_LOGFACILITY="+facility)
 	if a.opts.RunDir != "" {
 		env = append(env, "HA_RSCTMP="+a.opts.RunDir)
 	}

@@ -63,7 +63,7 @@ cluster: use them to check that an agent works here before a policy uses it.`,
 	return c
 }
 
-func checkFormat(c *cobra.Command, format string) error {
+func checkAgentFormat(c *cobra.Command, format string) error {
 	if format != "text" && format != "json" {
 		return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--output %q: want text or json", format)}
 	}
@@ -79,7 +79,7 @@ func newAgentListCmd(f *agentFlags) *cobra.Command {
   ward agent list --ocf-root /usr/lib/ocf -o json`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if err := checkFormat(c, format); err != nil {
+			if err := checkAgentFormat(c, format); err != nil {
 				return err
 			}
 			list, err := f.registry("").List()
@@ -88,7 +88,7 @@ func newAgentListCmd(f *agentFlags) *cobra.Command {
 			}
 			out := c.OutOrStdout()
 			if format == "json" {
-				return writeJSON(out, list)
+				return writeAgentJSON(out, list)
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tKIND\tPATH")
@@ -119,7 +119,7 @@ action.`,
   ward agent describe ocf:heartbeat:IPaddr2 -o json`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := checkFormat(c, format); err != nil {
+			if err := checkAgentFormat(c, format); err != nil {
 				return err
 			}
 			a, err := f.registry("").Lookup(args[0])
@@ -133,7 +133,7 @@ action.`,
 				return fmt.Errorf("describe %s: %w", args[0], err)
 			}
 			if format == "json" {
-				return writeJSON(c.OutOrStdout(), md)
+				return writeAgentJSON(c.OutOrStdout(), md)
 			}
 			printMetadata(c.OutOrStdout(), args[0], md)
 			return nil
@@ -164,35 +164,35 @@ func printMetadata(w io.Writer, name string, md *resources.Metadata) {
 		if def == "" {
 			def = "-"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, req, def, oneLine(p.ShortDesc))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Name, req, def, agentOneLine(p.ShortDesc))
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nActions:")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  NAME\tTIMEOUT\tINTERVAL\tROLE")
 	for _, a := range md.Actions {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Name, durOrDash(a.Timeout), durOrDash(a.Interval), orDash(a.Role))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Name, agentDurOrDash(a.Timeout), agentDurOrDash(a.Interval), agentOrDash(a.Role))
 	}
 	tw.Flush()
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func agentOneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func orDash(s string) string {
+func agentOrDash(s string) string {
 	if s == "" {
 		return "-"
 	}
 	return s
 }
 
-func durOrDash(d time.Duration) string {
+func agentDurOrDash(d time.Duration) string {
 	if d == 0 {
 		return "-"
 	}
 	return d.String()
 }
 
-func writeJSON(w io.Writer, v any) error {
+func writeAgentJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)

@@ -33,6 +33,7 @@ type execReport struct {
 	Output     string            `json:"output"`
 	Truncated  bool              `json:"truncated,omitempty"`
 	Error      string            `json:"error,omitempty"`
+	ExitReason string            `json:"exit_reason,omitempty"`
 	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
@@ -67,14 +68,14 @@ killed), 2 on usage errors.`,
   ward agent exec ocf:heartbeat:IPaddr2 start --param ip=192.0.2.10 --param cidr_netmask=24 --timeout 30s -o json`,
 		Args: argsUsage(cobra.ExactArgs(2)),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := checkFormat(c, format); err != nil {
+			if err := checkAgentFormat(c, format); err != nil {
 				return err
 			}
-			pm, err := parseKV(params)
+			pm, err := parseAgentKV(params)
 			if err != nil {
 				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--param: %w", err)}
 			}
-			mm, err := parseKV(meta)
+			mm, err := parseAgentKV(meta)
 			if err != nil {
 				return &usageError{cmd: c.CommandPath(), err: fmt.Errorf("--meta: %w", err)}
 			}
@@ -108,7 +109,7 @@ type execArgs struct {
 	json, validate          bool
 }
 
-func parseKV(kvs []string) (map[string]string, error) {
+func parseAgentKV(kvs []string) (map[string]string, error) {
 	m := map[string]string{}
 	for _, kv := range kvs {
 		k, v, ok := strings.Cut(kv, "=")
@@ -185,10 +186,10 @@ func runAgentExec(ctx context.Context, stdout io.Writer, f *agentFlags, a execAr
 	rep := execReport{
 		Agent: a.agent, Resource: a.resource, Action: a.action, RC: int(res.Code), Result: res.Code.String(),
 		OCFName: res.Code.OCFName(), Kind: string(res.Kind), DurationMS: float64(res.Duration().Microseconds()) / 1000,
-		Output: res.Output, Truncated: res.Truncated, Error: res.Error, Attributes: res.Attributes,
+		Output: res.Output, Truncated: res.Truncated, Error: res.Error, ExitReason: res.ExitReason, Attributes: res.Attributes,
 	}
 	if a.json {
-		if err := writeJSON(stdout, rep); err != nil {
+		if err := writeAgentJSON(stdout, rep); err != nil {
 			return err
 		}
 	} else {
@@ -234,6 +235,9 @@ func printExecReport(w io.Writer, r execReport) {
 		fmt.Fprintf(w, " [%s]", r.Kind)
 	}
 	fmt.Fprintf(w, " in %.1f ms\n", r.DurationMS)
+	if r.ExitReason != "" {
+		fmt.Fprintf(w, "reason: %s\n", r.ExitReason)
+	}
 	if len(r.Attributes) > 0 {
 		keys := make([]string, 0, len(r.Attributes))
 		for k := range r.Attributes {
