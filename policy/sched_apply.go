@@ -1,9 +1,6 @@
 package policy
 
-import (
-	"sort"
-	"time"
-)
+import "sort"
 
 // Apply returns the status the cluster reaches when every action of t
 // succeeds, as crm_simulate's revised status: started resources run,
@@ -99,6 +96,3 @@ func (t Transition) Apply(st Status) Status {
 	}
 	return out
 }
-
-// timePtr returns a pointer to a copy of t.
-func timePtr(t time.Time) *time.Time { return &t }

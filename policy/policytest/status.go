@@ -95,7 +95,7 @@ func applyLine(st *policy.Status, f []string) error {
 		st.ExecutionDate = &t
 	case "node":
 		if len(f) < 3 {
-			return fmt.Errorf("want: node NAME STATE [standby] [maintenance] [KEY=VALUE]...")
+			return fmt.Errorf("want: node NAME STATE [standby] [maintenance] [KEY=VALUE ...]")
 		}
 		n := Node(st, f[1])
 		switch s := policy.NodeState(f[2]); s {
