@@ -22,7 +22,7 @@ const MaxExprDepth = 32
 // use.
 type Expr struct {
 	root *node
-	// dates are the date terms of root in source order; node.idx indexes it.
+	// dates are the date terms of root in source order.
 	dates []*node
 }
 

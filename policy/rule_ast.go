@@ -58,8 +58,6 @@ type node struct {
 	end   *dateValue
 	dur   *durationSpec
 	spec  *dateSpec
-	// idx is the position of a date term in Expr.dates.
-	idx int
 	// merged is the intersection of the date-specs directly under an
 	// "and" when there are two or more; mergedNever says it is empty.
 	// NextChange uses them (see rule_next.go).

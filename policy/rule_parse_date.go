@@ -36,7 +36,6 @@ func (p *parser) parseDateTerm() (*node, error) {
 		}
 		return nil, p.errAt(opTok, msg, opTok.describe())
 	}
-	n.idx = len(p.dates)
 	p.dates = append(p.dates, n)
 	return n, nil
 }
@@ -207,7 +206,7 @@ func (p *parser) parseDateSpec(kw token) (*node, error) {
 	if !s.possible() {
 		return nil, p.errAt(kw, "date-spec %q can never match: no date has all of these fields", s.String())
 	}
-	n := &node{kind: kindDateSpec, spec: s, idx: len(p.dates)}
+	n := &node{kind: kindDateSpec, spec: s}
 	p.dates = append(p.dates, n)
 	return n, nil
 }
