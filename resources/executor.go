@@ -48,7 +48,9 @@ type Config struct {
 	// (Pacemaker's node-action-limit). Zero means twice the CPUs.
 	MaxConcurrent int
 	// HistoryLimit bounds each resource's result log and failure log.
-	// Zero means 32.
+	// Zero means 32. History keeps the last 4 KiB of each result's
+	// output, so a resource's history stays under about
+	// 3 x HistoryLimit x 4 KiB.
 	HistoryLimit int
 }
 

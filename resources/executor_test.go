@@ -307,3 +307,29 @@ func TestExecRefusesStaleTerms(t *testing.T) {
 	}
 	h.report()
 }
+
+// bigAgent answers with a large output.
+type bigAgent struct{}
+
+func (bigAgent) Do(context.Context, resources.Call) resources.Outcome {
+	return resources.Outcome{Code: resources.ErrGeneric, Output: strings.Repeat("x", 100_000) + "the end"}
+}
+
+func (bigAgent) Metadata(context.Context) (*resources.Metadata, error) {
+	return &resources.Metadata{Name: "big"}, nil
+}
+
+func TestHistoryKeepsBoundedOutput(t *testing.T) {
+	h := newHarness(t, resolver{"big": bigAgent{}}, 0)
+	r := h.exec1(resources.Request{Resource: "b", Agent: "big", Action: "start"})
+	if len(r.Output) != 100_007 {
+		t.Errorf("Exec result output = %d bytes, want all 100007", len(r.Output))
+	}
+	h.report()
+	hist, _ := h.exec.History("b")
+	for _, e := range append(append(hist.Log, hist.Last...), hist.Failures...) {
+		if len(e.Output) > 5000 || !strings.HasSuffix(e.Output, "the end") || !e.Truncated {
+			t.Errorf("history entry output = %d bytes (truncated %v), want at most about 4 KiB ending with the tail", len(e.Output), e.Truncated)
+		}
+	}
+}

@@ -34,8 +34,18 @@ type history struct {
 	failures    []Result
 }
 
+// historyOutputLimit is how much of an operation's output history keeps
+// per entry (the tail, where errors are). The caller of Exec and the
+// Reporter get the whole captured output; history, which lives as long
+// as the daemon, keeps a little of it for each of many entries.
+const historyOutputLimit = 4 << 10
+
 // addLocked records r, keeping at most limit entries in each log.
 func (h *history) addLocked(r Result, limit int) {
+	if n := len(r.Output); n > historyOutputLimit {
+		r.Output = "[...]" + r.Output[n-historyOutputLimit:]
+		r.Truncated = true
+	}
 	if h.last == nil {
 		h.last = map[string]Result{}
 	}
