@@ -185,6 +185,9 @@ func (s *sched) applyColocs(u int, toUnit func(dep int) int) {
 			}
 			continue
 		}
+		if c.depRole == RolePromoted && s.rs[u].kind == kindClone && s.rs[u].promo {
+			continue // only the promoted role is constrained: see applyPromoColocs
+		}
 		t := toUnit(c.dep)
 		if t < 0 {
 			continue
