@@ -276,7 +276,8 @@ func (im *importer) importNodes(nodes *element) {
 			im.nodeByID[id] = uname
 		}
 		node := policy.Node{Name: uname, Addresses: []string{uname}}
-		for _, p := range im.readSets(n, "instance_attributes") {
+		im.readConditionalNodeSets(n, uname)
+		for _, p := range im.readSetsQuiet(n, "instance_attributes") {
 			switch p.name {
 			case "standby":
 				node.Standby = isTrue(p.value)

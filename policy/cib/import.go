@@ -96,6 +96,12 @@ type importer struct {
 	cloneOfID  map[string]string
 	// nodeSet holds the configured node names.
 	nodeSet map[string]bool
+	// condNodes and condAttrs hold node attributes whose value depends
+	// on a rule (see nodeattrs.go); inNodeRule is set while such a rule
+	// is converted.
+	condNodes  []condNode
+	condAttrs  map[string]bool
+	inNodeRule bool
 	// usesNodeID is set when a rule refers to #id.
 	usesNodeID bool
 	// fenceAction and fenceTimeout are the cluster-wide fencing action
@@ -157,6 +163,7 @@ func Import(name string, data []byte, opts Options) (*Result, error) {
 		prims:          map[string]*primInfo{},
 		defaultManaged: true,
 		now:            opts.Now,
+		condAttrs:      map[string]bool{},
 	}
 	im.indexIDs(root)
 	conf := root.child("configuration")

@@ -24,6 +24,16 @@ type nv struct {
 // wins. Sets with a rule cannot be evaluated at import time: they are
 // reported and skipped.
 func (im *importer) readSets(parent *element, tag string) []nv {
+	return im.readSetsReport(parent, tag, true)
+}
+
+// readSetsQuiet is readSets without reporting sets with rules (the caller
+// handles them).
+func (im *importer) readSetsQuiet(parent *element, tag string) []nv {
+	return im.readSetsReport(parent, tag, false)
+}
+
+func (im *importer) readSetsReport(parent *element, tag string, report bool) []nv {
 	type set struct {
 		el    *element
 		score int
@@ -35,7 +45,9 @@ func (im *importer) readSets(parent *element, tag string) []nv {
 			continue
 		}
 		if r := s.child("rule"); r != nil {
-			im.lossy(s, "attribute set with a rule: ward cannot evaluate rules on attribute sets; the whole set is ignored (apply its values by hand if they hold)")
+			if report {
+				im.lossy(s, "attribute set with a rule: ward cannot evaluate rules on attribute sets; the whole set is ignored (apply its values by hand if they hold)")
+			}
 			continue
 		}
 		sc := 0

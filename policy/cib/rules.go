@@ -133,7 +133,7 @@ func (im *importer) exprText(e *element) (string, error) {
 	op := strings.ToLower(e.attr("operation"))
 	switch op {
 	case "defined", "not_defined":
-		return op + " " + attr, nil
+		return im.condOrErr(e, attr, op+" "+attr)
 	case "eq", "ne", "lt", "gt", "lte", "gte":
 	default:
 		return "", &ruleError{e, fmt.Sprintf("operation %q is not known", op)}
@@ -163,7 +163,19 @@ func (im *importer) exprText(e *element) (string, error) {
 	if typ != "" {
 		s += typ + " "
 	}
-	return s + quoteValue(val), nil
+	return im.condOrErr(e, attr, s+quoteValue(val))
+}
+
+// condOrErr applies condExpr, turning its error into a ruleError.
+func (im *importer) condOrErr(e *element, attr, base string) (string, error) {
+	out, err := im.condExpr(attr, base)
+	if err != nil {
+		return "", &ruleError{e, err.Error()}
+	}
+	if out != base {
+		out = "(" + out + ")"
+	}
+	return out, nil
 }
 
 // dateExprText converts a <date_expression>.
@@ -221,9 +233,10 @@ func (im *importer) dateExprText(e *element) (string, error) {
 			}
 			return "date in_range " + start + " to duration " + d, nil
 		case start != "":
-			return "date gt " + start, nil
+			// in_range includes its start; "date gt" would not.
+			return "not (date lt " + start + ")", nil
 		case end != "":
-			return "date lt " + end, nil
+			return "date in_range to " + end, nil
 		}
 		return "", &ruleError{e, "in_range without start or end"}
 	case "date_spec":

@@ -35,6 +35,8 @@ func TestRuleText(t *testing.T) {
 		{`<rule id="r"><date_expression id="d" operation="in_range" start="2026-01-01" end="2026-02-01"/></rule>`, "date in_range 2026-01-01 to 2026-02-01"},
 		{`<rule id="r"><date_expression id="d" operation="in_range" start="2026-01-01"><duration id="u" months="1" days="2"/></date_expression></rule>`, "date in_range 2026-01-01 to duration months=1 days=2"},
 		{`<rule id="r"><date_expression id="d" operation="date_spec"><date_spec id="s" hours="9-16" weekdays="1-5"/></date_expression></rule>`, "date-spec weekdays=1-5 hours=9-16"},
+		{`<rule id="r"><date_expression id="d" operation="in_range" end="2005-001"/></rule>`, "date in_range to 2005-01-01"},
+		{`<rule id="r"><date_expression id="d" operation="in_range" start="2005-001"/></rule>`, "not (date lt 2005-01-01)"},
 		{`<rule id="r"><date_expression id="d" operation="gt" start="2005-020"/></rule>`, "date gt 2005-01-20"},
 		{`<rule id="r"><date_expression id="d" operation="gt" start="2005-W03-4T12:30:00"/></rule>`, "date gt 2005-01-20T12:30:00"},
 		{`<rule id="r"><expression id="e" attribute="#uname" operation="eq" value="n1"/></rule><rule id-ref="r"/>`, "#uname eq n1"},
