@@ -194,8 +194,15 @@ func ParseOCFDuration(s string) (time.Duration, error) {
 	default:
 		return 0, fmt.Errorf("%q has an unknown unit (use ms, s, m or h)", s)
 	}
+	if n > int64(maxOCFDuration/unit) {
+		return 0, fmt.Errorf("%q is too long (at most %v)", s, maxOCFDuration)
+	}
 	return time.Duration(n) * unit, nil
 }
+
+// maxOCFDuration bounds durations read from meta-data: a year is far
+// beyond any sane timeout or interval and far from overflowing.
+const maxOCFDuration = 365 * 24 * time.Hour
 
 // Param returns the parameter named name.
 func (m *Metadata) Param(name string) (ParamSpec, bool) {

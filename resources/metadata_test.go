@@ -111,7 +111,7 @@ func TestParseOCFDuration(t *testing.T) {
 			t.Errorf("ParseOCFDuration(%q) = %v, %v, want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"s", "-1s", "1.5s", "10 parsecs", "9999999999s"} {
+	for _, in := range []string{"s", "-1s", "1.5s", "10 parsecs", "9999999999s", "2700000h", "366d"} {
 		if _, err := ParseOCFDuration(in); err == nil {
 			t.Errorf("ParseOCFDuration(%q) error = nil, want an error", in)
 		}
@@ -137,6 +137,18 @@ func FuzzParseMetadata(f *testing.F) {
 		_ = m.CheckParams("r", map[string]string{"a": "b"})
 		if _, err := ParseMetadata(m.XML()); err != nil {
 			t.Fatalf("ParseMetadata(XML()) of an accepted document: %v", err)
+		}
+	})
+}
+
+func FuzzParseOCFDuration(f *testing.F) {
+	for _, s := range []string{"20s", "500ms", "2min", "1h", "", "999999999h", "10 parsecs"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseOCFDuration(s)
+		if err == nil && d < 0 {
+			t.Fatalf("ParseOCFDuration(%q) = %v, a negative duration", s, d)
 		}
 	})
 }

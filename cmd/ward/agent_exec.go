@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,7 +63,8 @@ for the action, or 20s.
 
 Exit status: the agent's OCF code (0 success, 7 not running, 8 promoted,
 1-6 and 9 failures), 124 when the action timed out (its processes were
-killed), 2 on usage errors.`,
+killed), 130 when interrupted (Ctrl-C; its processes were killed too),
+2 on usage errors.`,
 		Example: `  ward agent exec dummy start --resource t1
   ward agent exec ocf:heartbeat:Dummy monitor --param state=/tmp/d.state
   ward agent exec exec start --param start='systemctl start nginx' --param stop=true --param monitor=true
@@ -125,6 +128,9 @@ func runAgentExec(ctx context.Context, stdout io.Writer, f *agentFlags, a execAr
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	// Ctrl-C kills the agent's process group instead of orphaning it.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	// Promotable OCF agents report their score through crm_attribute:
 	// give them ward's stand-ins so the score shows in the report.
 	sbin := ""
@@ -196,6 +202,8 @@ func runAgentExec(ctx context.Context, stdout io.Writer, f *agentFlags, a execAr
 		printExecReport(stdout, rep)
 	}
 	switch {
+	case res.Kind == resources.KindCanceled:
+		return &exitError{code: 130, msg: fmt.Sprintf("%s %s interrupted; its processes were killed", a.agent, a.action)}
 	case res.Kind == resources.KindTimeout:
 		return &exitError{code: exitTimeout, msg: fmt.Sprintf("%s %s timed out after %v; its processes were killed", a.agent, a.action, a.timeout)}
 	case res.Kind == resources.KindError && res.Error != "" && !a.json:
