@@ -335,6 +335,15 @@ func (s *sched) choosePromoted(c *srsc, ms []*srsc, insts []*cinst) {
 			continue
 		}
 		in.prio = s.promotionScore(c, ms, in)
+		if len(ms) > 1 {
+			// A cloned group that can only run partially here is not
+			// promoted.
+			for _, m := range ms {
+				if m.target == RoleStopped || s.memberScore(m.idx, in.node) < 0 {
+					in.prio = -Infinity
+				}
+			}
+		}
 		cands = append(cands, in)
 	}
 	s.applyPromoColocs(c, cands)
