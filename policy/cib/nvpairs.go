@@ -45,7 +45,11 @@ func (im *importer) readSetsReport(parent *element, tag string, report bool) []n
 			continue
 		}
 		if r := s.child("rule"); r != nil {
-			if report {
+			switch {
+			case !report:
+			case tag == "cluster_property_set" && onlyIgnoredOptions(s):
+				im.note(s, "cluster options with a rule, none of which ward uses; ignored")
+			default:
 				im.lossy(s, "attribute set with a rule: ward cannot evaluate rules on attribute sets; the whole set is ignored (apply its values by hand if they hold)")
 			}
 			continue
@@ -193,4 +197,15 @@ func secretName(n string) bool {
 		}
 	}
 	return false
+}
+
+// onlyIgnoredOptions reports whether every option of a cluster property
+// set is one ward does not use.
+func onlyIgnoredOptions(s *element) bool {
+	for _, p := range s.all("nvpair") {
+		if _, ok := ignoredOptions[p.attr("name")]; !ok {
+			return false
+		}
+	}
+	return true
 }
