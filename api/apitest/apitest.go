@@ -1,0 +1,88 @@
+// Package apitest provides a scripted api.Backend and a helper that
+// serves it on a unix socket, for tests of API clients such as the CLI.
+package apitest
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/ward-ha/ward/api"
+)
+
+// Backend is an api.Backend that answers with the values in its fields
+// and records every request. Set the fields before serving it, or under
+// Lock/Unlock while it is served. It is safe for concurrent use.
+type Backend struct {
+	mu sync.Mutex
+	// StatusAnswer, PolicyAnswer and ApplyAnswer are returned by
+	// Status, Policy and ApplyPolicy.
+	StatusAnswer api.ClusterStatus
+	PolicyAnswer api.PolicyInfo
+	ApplyAnswer  api.ApplyResult
+	// Err, if not nil, is returned by every method instead.
+	Err error
+	// Applied and NodeCalls record the requests, oldest first.
+	Applied   []api.ApplyRequest
+	NodeCalls []api.NodeRequest
+}
+
+// Lock locks b's fields.
+func (b *Backend) Lock() { b.mu.Lock() }
+
+// Unlock unlocks b's fields.
+func (b *Backend) Unlock() { b.mu.Unlock() }
+
+// Status returns StatusAnswer or Err.
+func (b *Backend) Status(context.Context) (api.ClusterStatus, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.StatusAnswer, b.Err
+}
+
+// Policy returns PolicyAnswer or Err.
+func (b *Backend) Policy(context.Context) (api.PolicyInfo, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.PolicyAnswer, b.Err
+}
+
+// ApplyPolicy records req and returns ApplyAnswer or Err.
+func (b *Backend) ApplyPolicy(_ context.Context, req api.ApplyRequest) (api.ApplyResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.Applied = append(b.Applied, req)
+	return b.ApplyAnswer, b.Err
+}
+
+// SetNode records req and returns Err.
+func (b *Backend) SetNode(_ context.Context, req api.NodeRequest) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.NodeCalls = append(b.NodeCalls, req)
+	return b.Err
+}
+
+// Serve serves b on a unix socket in a temporary directory of t and
+// returns the socket's path. The server stops, and Serve's goroutine
+// exits, when the test ends.
+func Serve(t testing.TB, b api.Backend) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ward.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	ln, err := api.Listen(ctx, path)
+	if err != nil {
+		cancel()
+		t.Fatalf("apitest: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- api.NewServer(b, nil).Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("apitest: Serve() = %v", err)
+		}
+	})
+	return path
+}
