@@ -168,12 +168,9 @@ func (im *importer) nodeOnlineStatus(rt *nodeRT) {
 	}
 	if ta := ns.child("transient_attributes"); ta != nil {
 		for _, p := range im.readSets(ta, "instance_attributes") {
-			switch {
-			case strings.HasPrefix(p.name, "fail-count-"), strings.HasPrefix(p.name, "last-failure-"):
-				// Read by applyFailCounts.
-			default:
-				rt.attrs[p.name] = p.value
-			}
+			// Fail counts stay attributes too (rules may test them);
+			// readFailCounts also sums them per resource.
+			rt.attrs[p.name] = p.value
 			rt.merged[p.name] = p.value
 		}
 	}
