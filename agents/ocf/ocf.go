@@ -24,6 +24,10 @@ import (
 // DefaultRoot is OCF_ROOT when none is configured.
 const DefaultRoot = "/usr/lib/ocf"
 
+// DefaultRunDir is HA_RSCTMP when none is configured (the agents' own
+// default).
+const DefaultRunDir = "/run/resource-agents"
+
 // crmFeatureSet is the Pacemaker feature set ward claims to agents;
 // ocf-shellfuncs compares it to pick promotion-score tools.
 const crmFeatureSet = "3.16.2"
@@ -32,8 +36,10 @@ const crmFeatureSet = "3.16.2"
 type Options struct {
 	// Root is OCF_ROOT (DefaultRoot when empty).
 	Root string
-	// RunDir, when set, is HA_RSCTMP: where agents keep state files
-	// (the agents default to /run/resource-agents).
+	// RunDir is HA_RSCTMP: where agents keep state files
+	// (DefaultRunDir when empty). It is created before the first action
+	// if missing: /run is emptied at boot, and without systemd nothing
+	// else recreates it.
 	RunDir string
 	// SbinDir, when set, is HA_SBIN_DIR: where agents find
 	// crm_attribute and crm_master. Point it at a folder prepared with
@@ -58,8 +64,9 @@ type Agent struct {
 	path     string
 
 	// mu guards the following.
-	mu sync.Mutex
-	md *resources.Metadata
+	mu     sync.Mutex
+	md     *resources.Metadata
+	runDir bool // RunDir exists
 }
 
 // ParseName splits "ocf:PROVIDER:TYPE" into provider and type.
@@ -87,6 +94,9 @@ func New(name string, opts Options) (*Agent, error) {
 	if opts.Root == "" {
 		opts.Root = DefaultRoot
 	}
+	if opts.RunDir == "" {
+		opts.RunDir = DefaultRunDir
+	}
 	return &Agent{opts: opts, provider: provider, typ: typ,
 		path: filepath.Join(opts.Root, "resource.d", provider, typ)}, nil
 }
@@ -113,9 +123,15 @@ func (a *Agent) Do(ctx context.Context, c resources.Call) resources.Outcome {
 		facility = "none"
 	}
 	env = append(env, "HA_LOGFACILITY="+facility)
-	if a.opts.RunDir != "" {
-		env = append(env, "HA_RSCTMP="+a.opts.RunDir)
+	env = append(env, "HA_RSCTMP="+a.opts.RunDir)
+	a.mu.Lock()
+	if !a.runDir {
+		// A failure is left for the agent to report.
+		if err := os.MkdirAll(a.opts.RunDir, 0o755); err == nil {
+			a.runDir = true
+		}
 	}
+	a.mu.Unlock()
 	var attrFile string
 	if a.opts.SbinDir != "" && c.Action != resources.ActionMetaData {
 		f, err := os.CreateTemp("", "ward-attrs-*")

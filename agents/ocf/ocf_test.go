@@ -89,6 +89,12 @@ func TestAgentEnvironmentAndMetadata(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), `"must"`) {
 		t.Errorf("ValidateParams(nope, no must) = %v, want both named", err)
 	}
+	runDir := filepath.Join(t.TempDir(), "run", "resource-agents")
+	withRun, _ := New("ocf:test:Fake", Options{Root: root, RunDir: runDir})
+	withRun.Do(ctx, resources.Call{Resource: "f", Action: "monitor", Params: map[string]string{"must": "m"}})
+	if fi, err := os.Stat(runDir); err != nil || !fi.IsDir() {
+		t.Errorf("RunDir %s after an action: %v, want it created", runDir, err)
+	}
 	missing, _ := New("ocf:test:Gone", Options{Root: root})
 	if o := missing.Do(ctx, c); o.Code != resources.ErrNotInstalled || o.Err == nil {
 		t.Errorf("Do on a missing agent = %v %v, want not-installed", o.Code, o.Err)
