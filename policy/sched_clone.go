@@ -53,6 +53,7 @@ func (s *sched) assignClone(c *srsc) {
 	s.unitVecs[c.idx] = cv
 
 	insts := s.collectInstances(c, ms)
+	own, need := s.instanceNeed(c, ms)
 	max, nodeMax := s.cloneMax(c), s.cloneNodeMax(c)
 	perNode := make([]int, len(s.nodes))
 	assigned := 0
@@ -104,13 +105,13 @@ func (s *sched) assignClone(c *srsc) {
 				continue
 			}
 			cur := in.cur
-			if !s.nodes[cur].usable() || cv[cur] < 0 || perNode[cur] >= optimal {
+			if !s.nodes[cur].usable() || cv[cur] < 0 || perNode[cur] >= optimal || !s.fits(s.nodes[cur], need) {
 				continue
 			}
 			mine := cv[cur].Add(stick)
 			better := false
 			for n, sc := range cv {
-				if n != cur && s.nodes[n].usable() && perNode[n] < nodeMax && sc > mine {
+				if n != cur && s.nodes[n].usable() && perNode[n] < nodeMax && sc > mine && s.fits(s.nodes[n], need) {
 					better = true
 					break
 				}
@@ -119,6 +120,7 @@ func (s *sched) assignClone(c *srsc) {
 				in.node = cur
 				perNode[cur]++
 				assigned++
+				s.consume(cur, own)
 			}
 		}
 		// Pass 2: everything else, best node first.
@@ -129,7 +131,7 @@ func (s *sched) assignClone(c *srsc) {
 			best := -1
 			var bs Score
 			for n, sc := range cv {
-				if !s.nodes[n].usable() || sc < 0 || perNode[n] >= nodeMax {
+				if !s.nodes[n].usable() || sc < 0 || perNode[n] >= nodeMax || !s.fits(s.nodes[n], need) {
 					continue
 				}
 				if n == in.cur {
@@ -146,6 +148,7 @@ func (s *sched) assignClone(c *srsc) {
 			in.node = best
 			perNode[best]++
 			assigned++
+			s.consume(best, own)
 		}
 		if assigned == 0 {
 			st.reason = ReasonNoNode
@@ -161,6 +164,37 @@ func (s *sched) assignClone(c *srsc) {
 		s.choosePromoted(c, ms, insts)
 	}
 	s.emitCloneInstances(c, ms, insts)
+}
+
+// instanceNeed is the utilization of one instance (own), and what a node
+// needs to host it (need): its own plus one instance of each clone that
+// must run with it and is not placed yet.
+func (s *sched) instanceNeed(c *srsc, ms []*srsc) (own, need map[string]int64) {
+	if len(s.utilKeys) == 0 {
+		return nil, nil
+	}
+	own, need = map[string]int64{}, map[string]int64{}
+	for _, m := range ms {
+		for k, v := range m.util {
+			own[k] += v
+			need[k] += v
+		}
+	}
+	for _, ci := range s.withThis[c.idx] {
+		cl := &s.colocs[ci]
+		du := s.rs[cl.dep].unit
+		if cl.score < Infinity || s.ust[du].done || s.rs[du].kind != kindClone {
+			continue
+		}
+		if ch := s.cloneChild(s.rs[du]); ch != nil {
+			for _, m := range s.members(ch) {
+				for k, v := range m.util {
+					need[k] += v
+				}
+			}
+		}
+	}
+	return own, need
 }
 
 // instFailed reports whether a member of instance in failed.
