@@ -9,6 +9,9 @@ import (
 type FenceRecord struct {
 	// Target is the node that was fenced.
 	Target string `json:"target"`
+	// Boot is the target's boot id (hex) when it was lost: a success
+	// clears that boot of the node, not a later one.
+	Boot string `json:"boot,omitempty"`
 	// Action is off or reboot.
 	Action string `json:"action"`
 	// Device is the device (or topology level) used.

@@ -1,0 +1,265 @@
+package controller
+
+import (
+	"context"
+	"encoding/hex"
+	"sort"
+	"strconv"
+
+	"github.com/ward-ha/ward/policy"
+	"github.com/ward-ha/ward/resources"
+)
+
+// This file is the join: a new DC asks every member for its executor's
+// state (resources, roles, op history, fail counts, attributes) and its
+// policy epoch, and schedules only once every present member answered
+// (the nodes are the truth). Members probe the resources of the policy
+// they have not seen yet before answering. Any later change on a member
+// (a monitor result that changed, an attribute) is sent to the DC as a
+// new full report: the DC never replays events.
+
+// joinStep asks the present members that have not answered; it reports
+// whether every present member has answered in this term.
+func (c *Controller) joinStep(ctx context.Context) bool {
+	l := &c.loop
+	now := c.clk.Now()
+	ready := true
+	for _, n := range l.presentNodes() {
+		if r := l.joined[n]; r != nil && r.Boot == c.currentBoot(n, r.Boot) {
+			continue
+		}
+		delete(l.joined, n)
+		ready = false
+		if at, ok := l.joinAsked[n]; !ok || now.Sub(at) >= c.joinRetry {
+			l.joinAsked[n] = now
+			c.send(ctx, n, message{Kind: msgJoin, Term: l.myTerm, Epoch: l.pol.Epoch})
+		}
+	}
+	for n := range l.joined {
+		if !l.present(n) {
+			delete(l.joined, n)
+			delete(l.joinAsked, n)
+		}
+	}
+	return ready && l.conflict == ""
+}
+
+// currentBoot returns the boot id gossip shows for a present node, or
+// def when gossip shows none.
+func (c *Controller) currentBoot(node, def string) string {
+	m, ok := c.loop.mem.Member(node)
+	if !ok || !m.HasMeta {
+		return def
+	}
+	return hex.EncodeToString(m.Meta.BootID[:])
+}
+
+// onJoin answers a DC's join request with this node's state, after
+// probing the resources it does not know.
+func (c *Controller) onJoin(ctx context.Context, from string, m message) {
+	l := &c.loop
+	seen := c.observe(m.Term, from)
+	if m.Term < seen {
+		c.send(ctx, from, message{Kind: msgStale, Term: seen})
+		return
+	}
+	c.follow(from, m.Term)
+	withSource := m.Epoch < l.pol.Epoch
+	c.probeThen(ctx, func(ctx context.Context) {
+		c.sendReport(ctx, from, m.Term, withSource)
+	})
+}
+
+// probeThen probes the policy's resources this node has not probed, then
+// runs f on the loop.
+func (c *Controller) probeThen(ctx context.Context, f func(context.Context)) {
+	l := &c.loop
+	reqs := c.unprobed()
+	if len(reqs) == 0 {
+		f(ctx)
+		return
+	}
+	for _, r := range reqs {
+		l.probed[r.Resource] = true
+	}
+	l.probing = true
+	c.log.Info("probing resources this node has not seen yet", "count", len(reqs))
+	c.goWorker(ctx, func(ctx context.Context) {
+		for _, r := range reqs {
+			if _, err := c.ex.Exec(ctx, r); err != nil && ctx.Err() == nil {
+				c.log.Warn("probe could not run", "resource", r.Resource, "agent", r.Agent, "err", err)
+			}
+		}
+		c.post(ctx, func(ctx context.Context) {
+			l.probing = false
+			f(ctx)
+		})
+	})
+}
+
+// unprobed lists probes of every resource instance of the policy this
+// node has neither probed nor run.
+func (c *Controller) unprobed() []resources.Request {
+	l := &c.loop
+	var out []resources.Request
+	for _, inst := range instances(l.cfg) {
+		if l.probed[inst.id] {
+			continue
+		}
+		if _, ok := c.ex.History(inst.id); ok {
+			l.probed[inst.id] = true
+			continue
+		}
+		spec := resourceSpec(l.cfg, inst.id)
+		if spec == nil {
+			continue
+		}
+		out = append(out, resources.Request{Resource: inst.id, Agent: spec.agent, Action: resources.ActionMonitor,
+			Params: spec.params, Meta: spec.meta, Timeout: spec.timeout("monitor")})
+	}
+	return out
+}
+
+// instance is one resource instance ID of the policy.
+type instance struct{ id, prim string }
+
+// instances lists every primitive instance the policy names: the
+// primitive ID, and "ID:N" for each instance of a globally unique clone.
+func instances(cfg *policy.Config) []instance {
+	unique := map[string]int{}
+	members := map[string][]string{}
+	for _, g := range cfg.Groups {
+		members[g.ID] = g.Members
+	}
+	for _, cl := range cfg.Clones {
+		if !cl.GloballyUnique {
+			continue
+		}
+		n := len(cfg.Nodes)
+		if cl.CloneMax != nil {
+			n = *cl.CloneMax
+		}
+		prims := members[cl.Resource]
+		if prims == nil {
+			prims = []string{cl.Resource}
+		}
+		for _, p := range prims {
+			unique[p] = n
+		}
+	}
+	var out []instance
+	for _, p := range cfg.Primitives {
+		if n, ok := unique[p.ID]; ok {
+			for i := 0; i < n; i++ {
+				out = append(out, instance{id: p.ID + ":" + strconv.Itoa(i), prim: p.ID})
+			}
+			continue
+		}
+		out = append(out, instance{id: p.ID, prim: p.ID})
+	}
+	return out
+}
+
+// report builds this node's full report.
+func (c *Controller) report(withSource bool) *nodeReport {
+	l := &c.loop
+	r := &nodeReport{Node: c.node, Boot: c.currentBoot(c.node, ""), Epoch: l.pol.Epoch, PolicySHA: l.pol.SHA256,
+		Attributes: map[string]string{}, Boots: map[string]bootInfo{}}
+	for _, id := range c.ex.Resources() {
+		h, ok := c.ex.History(id)
+		if !ok {
+			continue
+		}
+		r.Resources = append(r.Resources, statusFromHistory(h))
+	}
+	sort.Slice(r.Resources, func(i, j int) bool { return r.Resources[i].ID < r.Resources[j].ID })
+	for k, v := range l.attrs {
+		r.Attributes[k] = v
+	}
+	for n, b := range l.boots {
+		r.Boots[n] = b
+	}
+	fh := c.store.Fencing()
+	for i := max(0, len(fh)-64); i < len(fh); i++ {
+		if fh[i].OK {
+			r.Fenced = append(r.Fenced, fh[i])
+		}
+	}
+	if l.view != nil {
+		r.Flags, r.FlagsTerm = l.view.Flags, l.viewTerm
+	}
+	if withSource {
+		r.Source = l.pol.Source
+	}
+	return r
+}
+
+// sendReport sends this node's report to the DC of term, if it still
+// leads the highest term.
+func (c *Controller) sendReport(ctx context.Context, dc string, term uint64, withSource bool) {
+	if term < c.store.Term().Seen {
+		return
+	}
+	c.loop.reportDirty = false
+	c.send(ctx, dc, message{Kind: msgState, Term: term, State: c.report(withSource)})
+}
+
+// sendReportIfDirty sends a new report after a local change.
+func (c *Controller) sendReportIfDirty(ctx context.Context) {
+	l := &c.loop
+	if !l.reportDirty || l.dcName == "" || l.dcTerm != c.store.Term().Seen || l.probing {
+		return
+	}
+	c.sendReport(ctx, l.dcName, l.dcTerm, false)
+}
+
+// onReports handles the executor's results: monitor changes and
+// attributes make this node report again.
+func (c *Controller) onReports() {
+	l := &c.loop
+	for _, r := range c.reports.drain() {
+		for k, v := range r.Attributes {
+			if v == "" {
+				if _, ok := l.attrs[k]; ok {
+					delete(l.attrs, k)
+					l.reportDirty = true
+				}
+			} else if l.attrs[k] != v {
+				l.attrs[k] = v
+				l.reportDirty = true
+			}
+		}
+		if r.Interval > 0 && r.Changed {
+			if r.Failure() != resources.SeverityNone {
+				c.log.Warn("monitor failed", "resource", r.Resource, "rc", int(r.Code), "kind", string(r.Kind), "output", r.Output)
+			}
+			l.reportDirty = true
+		}
+	}
+}
+
+// onState takes a member's report (DC side).
+func (c *Controller) onState(ctx context.Context, from string, m message) {
+	l := &c.loop
+	r := m.State
+	if r.Node != from {
+		c.log.Warn("dropping a report sent for another node", "from", from, "node", r.Node)
+		return
+	}
+	if !l.isDC || m.Term != l.myTerm {
+		return
+	}
+	l.known[from] = r
+	l.joined[from] = r
+	for n, b := range r.Boots {
+		l.mergeBoot(n, b)
+	}
+	for _, f := range r.Fenced {
+		c.recordFence(f)
+	}
+	if r.FlagsTerm > l.flagsTerm && r.Flags != nil {
+		l.flags, l.flagsTerm = r.Flags, r.FlagsTerm
+	}
+	c.reconcilePolicy(ctx, from, r)
+	l.dirty = true
+}

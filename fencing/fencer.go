@@ -1,0 +1,225 @@
+package fencing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ward-ha/ward/internal/clock"
+	"github.com/ward-ha/ward/policy"
+)
+
+// Config configures a Fencer.
+type Config struct {
+	// Node is this node's name (recorded as the executor of each result).
+	Node string
+	// Plugins builds devices by plugin name; nil means Builtins().
+	Plugins map[string]Plugin
+	// Clock times delays and timeouts; nil means clock.Real().
+	Clock clock.Clock
+	// Logger receives one line per attempt; nil discards.
+	Logger *slog.Logger
+}
+
+// Result is the outcome of one Fence call.
+type Result struct {
+	// Target is the node to fence; Action is off or reboot.
+	Target string
+	Action string
+	// Device is the device (or "+"-joined devices of a topology level)
+	// that fenced the node, or the last one tried.
+	Device string
+	// Executor is the node that ran the devices.
+	Executor string
+	// OK reports that the target is known to be off (or reset).
+	OK bool
+	// Err says why not.
+	Err string
+	// Started and Completed bound the attempt.
+	Started, Completed time.Time
+}
+
+// Fencer runs fencing devices. It is safe for concurrent use.
+type Fencer struct {
+	node    string
+	plugins map[string]Plugin
+	clk     clock.Clock
+	log     *slog.Logger
+}
+
+// New returns a Fencer. It starts nothing.
+func New(cfg Config) *Fencer {
+	f := &Fencer{node: cfg.Node, plugins: cfg.Plugins, clk: cfg.Clock, log: cfg.Logger}
+	if f.plugins == nil {
+		f.plugins = Builtins()
+	}
+	if f.clk == nil {
+		f.clk = clock.Real()
+	}
+	if f.log == nil {
+		f.log = slog.New(slog.DiscardHandler)
+	}
+	return f
+}
+
+// ErrNoDevice is reported (in Result.Err) when no device can fence the
+// target.
+var ErrNoDevice = errors.New("fencing: no device can fence this node")
+
+// Fence fences target with the devices cfg gives it: each topology level
+// in index order (every device of a level must succeed), or, without
+// levels, each device that names target in policy order until one
+// succeeds. Each device waits its delay, then tries 1+retries times,
+// each attempt bounded by its timeout. Fence blocks until done or ctx
+// ends.
+func (f *Fencer) Fence(ctx context.Context, cfg *policy.Config, target string) Result {
+	r := Result{Target: target, Action: "reboot", Executor: f.node, Started: f.clk.Now()}
+	defer func() { r.Completed = f.clk.Now() }()
+	if target == f.node {
+		r.Err = fmt.Sprintf("fencing: node %s was asked to fence itself; refused (another node must fence it)", target)
+		return r
+	}
+	plan := f.plan(cfg, target)
+	if len(plan) == 0 {
+		r.Err = fmt.Sprintf("%v: %s (add a [[fencing.device]] whose nodes list it)", ErrNoDevice, target)
+		return r
+	}
+	var errs []string
+	for _, level := range plan {
+		names := make([]string, len(level))
+		ok := true
+		for i, d := range level {
+			names[i] = d.ID
+			if d.Action != "" {
+				r.Action = d.Action
+			}
+			if err := f.runDevice(ctx, d, target); err != nil {
+				errs = append(errs, err.Error())
+				ok = false
+				break
+			}
+		}
+		r.Device = strings.Join(names, "+")
+		if ok {
+			r.OK = true
+			r.Err = ""
+			f.log.Info("node fenced", "target", target, "device", r.Device, "action", r.Action)
+			return r
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	r.Err = strings.Join(errs, "; ")
+	return r
+}
+
+// plan returns the device groups to try in order.
+func (f *Fencer) plan(cfg *policy.Config, target string) [][]policy.FenceDevice {
+	if cfg == nil {
+		return nil
+	}
+	byID := map[string]policy.FenceDevice{}
+	for _, d := range cfg.Fencing.Devices {
+		byID[d.ID] = d
+	}
+	var levels []policy.FenceLevel
+	for _, l := range cfg.Fencing.Levels {
+		if l.Node == target {
+			levels = append(levels, l)
+		}
+	}
+	var out [][]policy.FenceDevice
+	if len(levels) > 0 {
+		sort.SliceStable(levels, func(i, j int) bool { return levels[i].Index < levels[j].Index })
+		for _, l := range levels {
+			var g []policy.FenceDevice
+			for _, id := range l.Devices {
+				if d, ok := byID[id]; ok {
+					g = append(g, d)
+				}
+			}
+			if len(g) > 0 {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	for _, d := range cfg.Fencing.Devices {
+		for _, n := range d.Nodes {
+			if n == target {
+				out = append(out, []policy.FenceDevice{d})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// runDevice waits the device's delay and tries it 1+retries times.
+func (f *Fencer) runDevice(ctx context.Context, d policy.FenceDevice, target string) error {
+	plugin, ok := f.plugins[d.Plugin]
+	if !ok {
+		return notBuilt(d)
+	}
+	dev, err := plugin(d)
+	if err != nil {
+		return err
+	}
+	if d.Delay > 0 {
+		f.log.Info("waiting for the device's fencing delay", "target", target, "device", d.ID, "delay", time.Duration(d.Delay))
+		if err := f.wait(ctx, time.Duration(d.Delay)); err != nil {
+			return fmt.Errorf("fencing: device %q: %w", d.ID, err)
+		}
+	}
+	port := target
+	if p := d.HostMap[target]; p != "" {
+		port = p
+	}
+	action := d.Action
+	if action == "" {
+		action = "reboot"
+	}
+	timeout := time.Duration(d.Timeout)
+	if timeout <= 0 {
+		timeout = time.Duration(policy.DefaultFenceTimeout)
+	}
+	tries := 1 + policy.DefaultFenceRetries
+	if d.Retries != nil {
+		tries = 1 + *d.Retries
+	}
+	var last error
+	for i := 0; i < tries; i++ {
+		if i > 0 {
+			if err := f.wait(ctx, time.Duration(i)*time.Second); err != nil {
+				return fmt.Errorf("fencing: device %q: %w", d.ID, err)
+			}
+		}
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		last = dev.Fence(actx, target, port, action)
+		cancel()
+		if last == nil {
+			return nil
+		}
+		f.log.Warn("fencing attempt failed", "target", target, "device", d.ID, "attempt", i+1, "of", tries, "err", last)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return last
+}
+
+func (f *Fencer) wait(ctx context.Context, d time.Duration) error {
+	t := f.clk.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C():
+		return nil
+	}
+}
