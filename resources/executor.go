@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -362,7 +363,7 @@ func (e *Executor) runOp(ctx context.Context, req Request, interval time.Duratio
 	opCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	timer := e.clock.AfterFunc(req.Timeout, func() { cancel(errTimeout) })
-	out := agent.Do(opCtx, Call{
+	out := e.callAgent(opCtx, agent, Call{
 		Resource: req.Resource, Action: req.Action, Params: req.Params, Meta: meta,
 		Interval: interval, Timeout: req.Timeout, Notify: req.Notify,
 	})
@@ -381,6 +382,20 @@ func (e *Executor) runOp(ctx context.Context, req Request, interval time.Duratio
 		res.Kind, res.Error = KindError, out.Err.Error()
 	}
 	return res
+}
+
+// callAgent calls agent.Do, turning a panic of an in-process agent into a
+// failed operation: one broken agent must not take the node's executor
+// (and every resource it runs) down with it.
+func (e *Executor) callAgent(ctx context.Context, agent Agent, c Call) (out Outcome) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("agent panicked; reporting the operation as failed", "resource", c.Resource, "action", c.Action,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			out = Outcome{Code: ErrGeneric, Err: fmt.Errorf("agent panicked during %s of %s: %v (a bug in the agent: report it)", c.Action, c.Resource, p)}
+		}
+	}()
+	return agent.Do(ctx, c)
 }
 
 func lastLine(s string) string {

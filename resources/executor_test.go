@@ -333,3 +333,23 @@ func TestHistoryKeepsBoundedOutput(t *testing.T) {
 		}
 	}
 }
+
+type panicAgent struct{}
+
+func (panicAgent) Do(context.Context, resources.Call) resources.Outcome { panic("boom") }
+
+func (panicAgent) Metadata(context.Context) (*resources.Metadata, error) {
+	return &resources.Metadata{Name: "panic"}, nil
+}
+
+func TestExecSurvivesAgentPanic(t *testing.T) {
+	h := newHarness(t, resolver{"p": panicAgent{}}, 0)
+	r := h.exec1(resources.Request{Resource: "x", Agent: "p", Action: "start"})
+	if r.Code != resources.ErrGeneric || r.Kind != resources.KindError || !strings.Contains(r.Error, "panicked") {
+		t.Errorf("Exec(panicking agent) = rc %v kind %q error %q, want a failed operation", r.Code, r.Kind, r.Error)
+	}
+	h.report()
+	// The resource's queue was released.
+	h.exec1(resources.Request{Resource: "x", Agent: "p", Action: "stop"})
+	h.report()
+}
