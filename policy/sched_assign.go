@@ -91,19 +91,27 @@ func (s *sched) anyAvailable(v []Score) bool {
 // point the rest can only run partially.
 func (s *sched) fold(ms []*srsc) []Score {
 	work := s.effVec(ms[0].idx)
+	if len(ms) == 1 {
+		return work
+	}
+	tmp := s.scoreBuf(15)
 	for _, m := range ms[1:] {
-		mv := s.effVec(m.idx)
+		v, na := s.vecs[m.idx], s.notAllowed[m.idx]
 		ok := false
-		for n := range mv {
-			mv[n] = mv[n].Add(work[n])
-			if mv[n] >= 0 && s.nodes[n].usable() {
+		for n := range tmp {
+			x := v[n]
+			if na != nil && na[n] {
+				x = -Infinity
+			}
+			tmp[n] = x.Add(work[n])
+			if tmp[n] >= 0 && s.nodes[n].usable() {
 				ok = true
 			}
 		}
 		if !ok {
 			break
 		}
-		work = mv
+		copy(work, tmp)
 	}
 	return work
 }
@@ -155,7 +163,8 @@ func (s *sched) mergeDependents(u int, work []Score, factor float64, depth int, 
 			continue
 		}
 		dv := s.baseVec(du)
-		saved := append([]Score(nil), work...)
+		saved := s.scoreBuf(depth)
+		copy(saved, work)
 		for n, ds := range dv {
 			if f < 0 && ds < 0 {
 				continue
@@ -170,6 +179,14 @@ func (s *sched) mergeDependents(u int, work []Score, factor float64, depth int, 
 			copy(work, saved)
 		}
 	}
+}
+
+// scoreBuf returns a scratch vector for recursion depth d.
+func (s *sched) scoreBuf(d int) []Score {
+	for len(s.scoreBufs) <= d {
+		s.scoreBufs = append(s.scoreBufs, make([]Score, len(s.nodes)))
+	}
+	return s.scoreBufs[d]
 }
 
 // applyColocs applies the colocations where a resource of unit u is the
@@ -361,8 +378,8 @@ func (s *sched) memberReason(m, n int) Reason {
 	if na := s.notAllowed[m]; na != nil && na[n] {
 		return ReasonNotAllowed
 	}
-	if s.reasons[m] != nil && s.reasons[m][n] != ReasonNone {
-		return s.reasons[m][n]
+	if why := s.reasonAt(m, n); why != ReasonNone {
+		return why
 	}
 	return ReasonNegativeScore
 }

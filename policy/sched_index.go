@@ -70,7 +70,8 @@ type srsc struct {
 	prim     *Primitive
 	grp      *Group
 	cl       *Clone
-	unit     int // top-level ancestor (itself when top level)
+	unit     int     // top-level ancestor (itself when top level)
+	memb     []*srsc // cached members (see members); read-only
 
 	// Effective meta.
 	stick    Score
@@ -296,19 +297,29 @@ func (s *sched) buildIndex() {
 			s.units = append(s.units, r.idx)
 		}
 	}
+	// Fill the members cache now, so that it is read-only afterwards (score
+	// tables may be built from several goroutines).
+	for _, r := range s.rs {
+		s.members(r)
+	}
 }
 
 // members returns the primitives under r in order (r itself for a
 // primitive).
 func (s *sched) members(r *srsc) []*srsc {
+	if r.memb != nil {
+		return r.memb
+	}
 	switch r.kind {
 	case kindPrim:
-		return []*srsc{r}
+		r.memb = []*srsc{r}
+		return r.memb
 	}
-	var out []*srsc
+	out := []*srsc{}
 	for _, c := range r.children {
 		out = append(out, s.members(s.rs[c])...)
 	}
+	r.memb = out
 	return out
 }
 

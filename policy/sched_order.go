@@ -109,9 +109,10 @@ type placedAt struct {
 	blocked bool // frozen while failed: it will not (re)start
 }
 
-// placedOf lists where resource r (or its members) will be active.
+// placedOf lists where resource r (or its members) will be active; the
+// slice is reused by the next call.
 func (s *sched) placedOf(r int) []placedAt {
-	var out []placedAt
+	out := s.placedBuf[:0]
 	for _, m := range s.members(s.rs[r]) {
 		for _, pi := range s.pinstOf[m.idx] {
 			p := &s.pinsts[pi]
@@ -128,6 +129,7 @@ func (s *sched) placedOf(r int) []placedAt {
 			}
 		}
 	}
+	s.placedBuf = out
 	return out
 }
 
@@ -154,7 +156,7 @@ func (s *sched) applyOrderBlocking() {
 			if o.fa == "promote" {
 				needRole = RolePromoted
 			}
-			firstOn := map[int]bool{}
+			firstOn := s.scratchBool()
 			anyFirst := false
 			for _, pl := range s.placedOf(o.first) {
 				if pl.blocked {
@@ -196,6 +198,7 @@ func (s *sched) applyOrderBlocking() {
 					s.blockLaterMembers(m, p.inst, was)
 				}
 			}
+			s.releaseBool(firstOn)
 		}
 		if !changed {
 			return

@@ -215,7 +215,7 @@ func (s *sched) scoreTable(ri int) ResourceScores {
 			keep[s.nodeIdx[n]] = true
 		}
 		na := s.notAllowed[r.idx]
-		reasons := s.reasons[r.idx]
+
 		score := func(n int) Score {
 			if vec != nil {
 				return vec[n]
@@ -250,8 +250,8 @@ func (s *sched) scoreTable(ri int) ResourceScores {
 					why = ReasonNotAllowed
 				case sc < 0:
 					why = ReasonNegativeScore
-					if reasons != nil && reasons[n] != ReasonNone {
-						why = reasons[n]
+					if rw := s.reasonAt(r.idx, n); rw != ReasonNone {
+						why = rw
 					}
 				}
 				// Sparse table: a node is listed when something speaks

@@ -47,12 +47,34 @@ func (s *sched) addScore(r, n int, sc Score, kind, src string) {
 	}
 }
 
+// reasonList numbers the reasons a resource records per node, so a node's
+// reason takes one byte (index 0 is "none").
+var reasonList = [...]Reason{ReasonNone, ReasonLocation, ReasonColocation, ReasonMigrationThreshold,
+	ReasonFailedHere, ReasonNotAllowed, ReasonNegativeScore}
+
+func reasonCode(r Reason) uint8 {
+	for i, x := range reasonList {
+		if x == r {
+			return uint8(i)
+		}
+	}
+	return uint8(len(reasonList) - 1) // ReasonNegativeScore
+}
+
+// reasonAt is the reason recorded for resource r on node n.
+func (s *sched) reasonAt(r, n int) Reason {
+	if s.reasons[r] == nil {
+		return ReasonNone
+	}
+	return reasonList[s.reasons[r][n]]
+}
+
 func (s *sched) setReason(r, n int, why Reason) {
 	if s.reasons[r] == nil {
-		s.reasons[r] = make([]Reason, len(s.nodes))
+		s.reasons[r] = make([]uint8, len(s.nodes))
 	}
-	if s.reasons[r][n] == ReasonNone {
-		s.reasons[r][n] = why
+	if s.reasons[r][n] == 0 {
+		s.reasons[r][n] = reasonCode(why)
 	}
 }
 
@@ -72,6 +94,21 @@ func (s *sched) applyLocation(r *srsc, n int, sc Score, src string) {
 }
 
 func (s *sched) applyLocations() {
+	// Size the term lists once: one term per plain location and target.
+	count := make([]int32, len(s.rs))
+	for i := range s.cfg.Locations {
+		if ri, ok := s.rsIdx[s.cfg.Locations[i].Resource]; ok {
+			for _, m := range s.members(s.rs[ri]) {
+				count[m.idx]++
+			}
+			count[ri]++
+		}
+	}
+	for r, c := range count {
+		if c > 0 && s.contribs[r] == nil {
+			s.contribs[r] = make([]contrib, 0, c+2)
+		}
+	}
 	for i := range s.cfg.Locations {
 		l := &s.cfg.Locations[i]
 		ri, ok := s.rsIdx[l.Resource]

@@ -54,7 +54,7 @@ type sched struct {
 	notAllowed [][]bool  // per resource, opt-in clusters only
 	contribs   [][]contrib
 	mass       [][]massContrib // per resource
-	reasons    [][]Reason      // per resource, per node (nil: none)
+	reasons    [][]uint8       // per resource, per node: reasonList index (nil: none)
 	promoLocs  []promoLoc
 
 	colocs   []coloc
@@ -68,9 +68,11 @@ type sched struct {
 	unitVecs [][]Score
 	baseVecs [][]Score
 
-	utilKeys []string
-	boolPool [][]bool
-	byID     []int // resources sorted by ID, for the score tables
+	utilKeys  []string
+	boolPool  [][]bool
+	placedBuf []placedAt
+	scoreBufs [][]Score
+	byID      []int // resources sorted by ID, for the score tables
 
 	noQuorum bool
 
@@ -100,7 +102,7 @@ func (s *sched) run() {
 	s.notAllowed = make([][]bool, nr)
 	s.contribs = make([][]contrib, nr)
 	s.mass = make([][]massContrib, nr)
-	s.reasons = make([][]Reason, nr)
+	s.reasons = make([][]uint8, nr)
 	s.thisWith = make([][]int, nr)
 	s.withThis = make([][]int, nr)
 	s.ust = make([]ustate, nr)
@@ -207,8 +209,12 @@ func (s *sched) assignOrder() []int {
 		}
 		return false
 	})
+	full := s.placementStrategy() != PlacementDefault
 	curScore := make([]Score, len(s.rs))
 	for _, u := range order {
+		if !full {
+			break
+		}
 		curScore[u] = -Infinity
 		r := s.rs[u]
 		if r.kind == kindClone {
@@ -218,7 +224,6 @@ func (s *sched) assignOrder() []int {
 			curScore[u] = s.baseVec(u)[cur]
 		}
 	}
-	full := s.placementStrategy() != PlacementDefault
 	sort.SliceStable(order, func(a, b int) bool {
 		x, y := order[a], order[b]
 		if px, py := s.rs[x].prio, s.rs[y].prio; px != py {
