@@ -156,8 +156,9 @@ type ApplyResult struct {
 	Applied bool `json:"applied"`
 	// Epoch is the new epoch when applied, else the live epoch.
 	Epoch uint64 `json:"epoch"`
-	// Diff is a unified diff from the live policy to the new one, both
-	// normalized and redacted; "" when they are equal.
+	// Diff compares the live policy with the new one, both normalized
+	// and redacted, line by line: each line starts with " " (unchanged),
+	// "-" (live only) or "+" (new only). It is "" when they are equal.
 	Diff string `json:"diff"`
 	// Actions is the transition the new policy causes, as simulated on
 	// the current state.

@@ -91,12 +91,11 @@ func renderApply(w io.Writer, file string, dryRun bool, res api.ApplyResult, col
 		fmt.Fprintln(w, "No change from the live policy.")
 	} else {
 		fmt.Fprintln(w, p.paint(ansiBold, "Changes from the live policy:"))
-		for _, line := range strings.SplitAfter(strings.TrimSuffix(res.Diff, "\n"), "\n") {
-			line = strings.TrimSuffix(line, "\n")
+		for _, line := range diffContext(res.Diff, 2) {
 			switch {
-			case strings.HasPrefix(line, "+") && !strings.HasPrefix(line, "+++"):
+			case strings.HasPrefix(line, "+"):
 				line = p.paint(ansiGreen, line)
-			case strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "---"):
+			case strings.HasPrefix(line, "-"):
 				line = p.paint(ansiRed, line)
 			}
 			fmt.Fprintln(w, line)
@@ -188,4 +187,36 @@ holds it (secrets redacted), preceded by a comment with its epoch.`
 		}
 		return nil
 	}
+}
+
+// diffContext keeps the changed lines of a line diff (" ", "-", "+"
+// prefixes) and n unchanged lines around each, with "..." where lines
+// were left out.
+func diffContext(diff string, n int) []string {
+	lines := strings.Split(strings.TrimSuffix(diff, "\n"), "\n")
+	keep := make([]bool, len(lines))
+	for i, l := range lines {
+		if strings.HasPrefix(l, "+") || strings.HasPrefix(l, "-") {
+			for j := max(0, i-n); j <= min(len(lines)-1, i+n); j++ {
+				keep[j] = true
+			}
+		}
+	}
+	var out []string
+	skipped := false
+	for i, l := range lines {
+		if !keep[i] {
+			skipped = true
+			continue
+		}
+		if skipped {
+			out = append(out, "  ...")
+		}
+		skipped = false
+		out = append(out, l)
+	}
+	if skipped && len(out) > 0 {
+		out = append(out, "  ...")
+	}
+	return out
 }

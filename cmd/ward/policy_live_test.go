@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ func TestPolicyApply(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "policy.toml", validPolicy)
 	b := &apitest.Backend{ApplyAnswer: api.ApplyResult{Applied: true, Epoch: 8,
-		Diff:    "--- live\n+++ new\n-stickiness = 0\n+stickiness = 100\n",
+		Diff:    " a\n b\n c\n d\n-stickiness = 0\n+stickiness = 100\n e\n",
 		Actions: []api.PlannedAction{{ID: 1, Kind: "stop", Resource: "db", Node: "alpha"}, {ID: 2, Kind: "start", Resource: "db", Node: "beta", Reason: "location"}},
 	}}
 	socket := apitest.Serve(t, b)
@@ -87,5 +88,16 @@ func TestPolicyShowLive(t *testing.T) {
 	file := writeFile(t, t.TempDir(), "policy.toml", validPolicy)
 	if code, out, _ := runWardLive(t, "policy", "show", file); code != 0 || !strings.Contains(out, "<redacted>") {
 		t.Errorf("ward policy show FILE (with --live added) = %d, %q", code, out)
+	}
+}
+
+func TestPolicyDiffContext(t *testing.T) {
+	diff := " 1\n 2\n 3\n 4\n-5\n+5x\n 6\n 7\n 8\n 9\n 10\n+11\n 12\n 13\n 14\n"
+	want := []string{"  ...", " 3", " 4", "-5", "+5x", " 6", " 7", "  ...", " 9", " 10", "+11", " 12", " 13", "  ..."}
+	if got := diffContext(diff, 2); !slices.Equal(got, want) {
+		t.Errorf("diffContext(%q, 2) = %q, want %q", diff, got, want)
+	}
+	if got := diffContext(" a\n b\n", 2); len(got) != 0 {
+		t.Errorf("diffContext(no change) = %q, want nothing", got)
 	}
 }
