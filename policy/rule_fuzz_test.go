@@ -29,6 +29,10 @@ func FuzzParseExpr(f *testing.F) {
 		f.Add(s)
 	}
 	start := time.Date(2026, 11, 26, 12, 34, 56, 0, time.UTC)
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		e, err := ParseExpr(s)
 		if err != nil {
@@ -45,16 +49,19 @@ func FuzzParseExpr(f *testing.F) {
 		if c2 := e2.String(); c2 != c {
 			t.Fatalf("canonical form of %q is %q, which prints as %q", s, c, c2)
 		}
-		env := EvalEnv{Node: "n1", Attrs: map[string]string{"a": "1", "x": "y"}, Now: start}
-		before := e.Eval(env)
-		next, ok := e.NextChange(env)
-		if ok {
+		for _, loc := range []*time.Location{time.UTC, berlin} {
+			env := EvalEnv{Node: "n1", Attrs: map[string]string{"a": "1", "x": "y"}, Now: start, Location: loc}
+			before := e.Eval(env)
+			next, ok := e.NextChange(env)
+			if !ok {
+				continue
+			}
 			if !next.After(start) {
-				t.Fatalf("NextChange(%q) = %v, want after %v", c, next, start)
+				t.Fatalf("NextChange(%q) in %v = %v, want after %v", c, loc, next, start)
 			}
 			env.Now = next.Add(-time.Second)
 			if next.Add(-time.Second).After(start) && e.Eval(env) != before {
-				t.Fatalf("Eval(%q) changes before NextChange %v", c, next)
+				t.Fatalf("Eval(%q) in %v changes before NextChange %v", c, loc, next)
 			}
 		}
 	})

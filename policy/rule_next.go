@@ -17,12 +17,16 @@ import (
 //     it jumps to the latest of those changes and looks again ("or" is the
 //     mirror image).
 //
-// This is exact. A work budget bounds pathological rules (two date-specs
-// that are never true together, say): when it runs out the answer is the
-// instant reached so far, which is early but still after env.Now.
+// This is exact. A work budget bounds pathological rules (an "and" whose
+// operands take turns being false for ever, say): when it runs out the
+// answer is the instant reached so far, which is early but still after
+// env.Now. The operands of an unblocked "and"/"or" share the budget
+// equally, so that one pathological operand cannot starve the others into
+// an answer right after env.Now.
 
-// maxNextSteps bounds the work of one NextChange call.
-const maxNextSteps = 10000
+// maxNextSteps bounds the work of one NextChange call, counted in operands
+// examined and time-zone transitions crossed.
+const maxNextSteps = 20000
 
 // nextCtx is the state of one NextChange computation.
 type nextCtx struct {
@@ -79,19 +83,27 @@ func (c *nextCtx) boolean(n *node, t time.Time) (time.Time, bool) {
 	if val == isAnd {
 		// Unblocked: the first operand to change changes the whole.
 		var first time.Time
-		for _, k := range n.kids {
-			if kc, ok := c.node(k, t); ok && (first.IsZero() || kc.Before(first)) {
+		left := max(c.budget, 0)
+		for i, k := range n.kids {
+			share := left / (len(n.kids) - i)
+			c.budget = share
+			kc, ok := c.node(k, t)
+			left -= share - max(c.budget, 0)
+			if ok && (first.IsZero() || kc.Before(first)) {
 				first = kc
 			}
 		}
+		c.budget = left
 		return first, !first.IsZero()
 	}
 	if n.mergedNever {
 		return time.Time{}, false
 	}
 	cur := t
-	for c.budget > 0 {
-		c.budget--
+	// Always one round, so that the answer is after t even when the
+	// budget is spent.
+	for round := 0; round == 0 || c.budget > 0; round++ {
+		c.budget -= 1 + len(n.kids)
 		var last time.Time
 		for _, k := range n.kids {
 			if n.merged != nil && k.kind == kindDateSpec {

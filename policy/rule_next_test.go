@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,19 +98,28 @@ func TestRuleNextChange(t *testing.T) {
 	}
 }
 
-// TestRuleNextChangeConservative checks a rule that is never true, which
-// only a search of all time would prove: NextChange gives up after its work
-// budget with an early answer, which is allowed, but one far away (no busy
-// polling) at which the rule has not changed.
+// TestRuleNextChangeConservative checks rules that are never true but
+// which only a search of all time would prove: NextChange gives up after
+// its work budget with an early answer, which is allowed, but one at least
+// an hour away (no busy polling), at which the rule has not changed.
 func TestRuleNextChangeConservative(t *testing.T) {
-	e := mustExpr(t, "date-spec hours=9-16 and not date-spec hours=8-17")
-	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
-	got, ok := e.NextChange(EvalEnv{Now: now})
-	if !ok || got.Before(now.AddDate(10, 0, 0)) {
-		t.Fatalf("NextChange(%q) at %v = %v, %v; want an instant at least 10 years later", e, now, got, ok)
-	}
-	if e.Eval(EvalEnv{Now: got}) {
-		t.Fatalf("Eval(%q) at %v = true, want false", e, got)
+	patho := "(date-spec hours=9-16 and not date-spec hours=8-17)"
+	for _, s := range []string{
+		"date-spec hours=9-16 and not date-spec hours=8-17",
+		patho + " or (date-spec minutes=1 and not date-spec minutes=0-30)",
+		strings.Repeat(patho+" or ", 60) + patho,
+		"date-spec seconds=0-29 and not date-spec seconds=0-30",
+		strings.Repeat("not date-spec seconds=0-29 and ", 100) + "date-spec seconds=0-29",
+	} {
+		e := mustExpr(t, s)
+		now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+		got, ok, exact := e.nextChangeExact(EvalEnv{Now: now})
+		if !ok || exact || got.Before(now.Add(time.Hour)) {
+			t.Errorf("nextChangeExact(%.60q) at %v = %v, %v, exact %v; want a conservative instant at least an hour later", s, now, got, ok, exact)
+		}
+		if e.Eval(EvalEnv{Now: got}) {
+			t.Errorf("Eval(%.60q) at %v = true, want false", s, got)
+		}
 	}
 }
 
