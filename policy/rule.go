@@ -53,10 +53,12 @@ func (e *Expr) Eval(env EvalEnv) bool {
 // expression has no date terms, or they can no longer change the result).
 // Attribute terms are taken as constant. The answer is exact: Eval is
 // constant from env.Now up to it and differs at it. Only pathological
-// rules, whose operands change more than 10000 times without changing the
+// rules, whose operands change thousands of times without changing the
 // result (such as "date-spec hours=9-16 and not date-spec hours=8-17"),
-// get a conservative answer instead: earlier than the real change, with
-// Eval not changed yet, but still after env.Now and years away.
+// get a conservative answer instead (a work budget runs out): earlier
+// than the real change, with Eval not changed yet, but after env.Now and
+// far enough away (hours to years, depending on how often the operands
+// change) that callers do not poll.
 func (e *Expr) NextChange(env EvalEnv) (time.Time, bool) {
 	if e == nil || e.root == nil || len(e.dates) == 0 {
 		return time.Time{}, false
