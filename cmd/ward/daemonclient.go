@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,6 +24,9 @@ func addSocketFlag(c *cobra.Command, socket *string) {
 // failure. All exit with 1.
 func daemonError(socket string, err error) error {
 	var ue *api.UnreachableError
+	if errors.As(err, &ue) && errors.Is(err, fs.ErrPermission) {
+		return &exitError{code: 1, msg: fmt.Sprintf("cannot reach the ward daemon at %s: %v; run as root or as a member of the socket's group", socket, ue.Err)}
+	}
 	if errors.As(err, &ue) {
 		return &exitError{code: 1, msg: fmt.Sprintf("cannot reach the ward daemon at %s: %v; is it running? (start it with `ward daemon`)", socket, ue.Err)}
 	}
