@@ -41,7 +41,9 @@ type expected struct {
 func key3(p [3]string) string { return strings.Join(p[:], " ") }
 
 // TestScheduleCorpus runs the Pacemaker corpus through cib.Import and
-// Schedule and reports how many cases agree on placements and fencing.
+// Schedule and checks how many cases agree on placements and fencing (the
+// same comparison as the conformance check, without the CLI). Set
+// CASE=name to see one case's actions and score tables.
 func TestScheduleCorpus(t *testing.T) {
 	dir := corpus(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "cases", "*.xml"))
@@ -109,4 +111,12 @@ func TestScheduleCorpus(t *testing.T) {
 		t.Log(f)
 	}
 	t.Logf("corpus: %d passed, %d failed", pass, len(fails))
+	// A ratchet: raise it when more cases pass. The 4 known failures are
+	// listed in docs/scheduler.md ("Known differences").
+	if only == "" && pass < corpusMinPass {
+		t.Errorf("corpus: %d cases pass, want at least %d (see the log for the failures)", pass, corpusMinPass)
+	}
 }
+
+// corpusMinPass is the number of corpus cases known to pass.
+const corpusMinPass = 93
