@@ -196,6 +196,9 @@ func (p *parser) parseTerm() (*node, error) {
 		return nil, p.errAt(attrTok, "attribute name is empty")
 	}
 	attr := attrTok.text
+	if attrTok.kind == tkWord && (attr == "date_spec" || attr == "datespec") {
+		return nil, p.errAt(attrTok, `write "date-spec" (with a hyphen), as in "date-spec hours=9-16"`)
+	}
 	if lower := strings.ToLower(attr); attrTok.kind == tkWord && lower != attr && termKeywords[lower] {
 		return nil, p.errAt(attrTok, "keywords are lower case: write %q, not %q (quote it if it is an attribute name)", lower, attr)
 	}

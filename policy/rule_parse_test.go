@@ -144,6 +144,7 @@ func TestRuleParseErrors(t *testing.T) {
 		{"date in_range 2026-01-01 to duration days=-1", `rule "date in_range 2026-01-01 to duration days=-1": column 43: duration days=-1 must be a whole number >= 0`},
 		{"date in_range 2026-01-01 to duration days=0", `rule "date in_range 2026-01-01 to duration days=0": column 29: duration is zero; give at least one field > 0`},
 		{"date in_range 2026-01-01 to duration years=1001", `rule "date in_range 2026-01-01 to duration years=1001": column 44: duration years=1001 is too long (at most 1000, about 1000 years)`},
+		{"date_spec hours=9", `rule "date_spec hours=9": column 1: write "date-spec" (with a hyphen), as in "date-spec hours=9-16"`},
 		{"date-spec", `rule "date-spec": column 10: expected date-spec fields after "date-spec", such as hours=9-16 weekdays=1-5`},
 		{"date-spec hours=", `rule "date-spec hours=": column 17: expected a value after "hours=", found the end of the rule`},
 		{"date-spec hour=9", `rule "date-spec hour=9": column 11: unknown date-spec field "hour"; use hours, minutes, seconds, weekdays, monthdays, yeardays, weeks, months, years, weekyears`},
