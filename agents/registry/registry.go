@@ -23,6 +23,7 @@ import (
 	"github.com/ward-ha/ward/agents/exec"
 	"github.com/ward-ha/ward/agents/ocf"
 	"github.com/ward-ha/ward/agents/stateful"
+	"github.com/ward-ha/ward/agents/vip"
 	"github.com/ward-ha/ward/resources"
 )
 
@@ -45,6 +46,7 @@ func Builtins() map[string]Constructor {
 		"dummy":    func(o Options) (resources.Agent, error) { return dummy.New(o.StateDir), nil },
 		"stateful": func(o Options) (resources.Agent, error) { return stateful.New(o.StateDir), nil },
 		"exec":     func(Options) (resources.Agent, error) { return exec.New(), nil },
+		"vip":      func(Options) (resources.Agent, error) { return vip.New(vip.Options{}), nil },
 	}
 }
 
