@@ -169,7 +169,7 @@ func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
 		o := &s.active[p.prim][k]
 		if o.gone {
 			if o.implied {
-				a := b.add(ActionStop, p.prim, id, o.node, fmt.Sprintf("%s is fenced", s.nodes[o.node].name))
+				a := b.add(ActionStop, p.prim, o.id, o.node, fmt.Sprintf("%s is fenced", s.nodes[o.node].name))
 				b.acts[a].Implied = true
 				b.edge(fence[o.node], a, "fencing")
 				stops = append(stops, a)
@@ -191,11 +191,12 @@ func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
 		case p.node < 0 && p.reason != ReasonNone:
 			why = p.reason.Text()
 		}
-		var dem int = -1
+		var dem = -1
+		// Stops and demotions name the instance as the status does.
 		if o.role == RolePromoted {
-			dem = b.add(ActionDemote, p.prim, id, o.node, why)
+			dem = b.add(ActionDemote, p.prim, o.id, o.node, why)
 		}
-		st := b.add(ActionStop, p.prim, id, o.node, why)
+		st := b.add(ActionStop, p.prim, o.id, o.node, why)
 		b.edge(dem, st, "demote-before-stop")
 		stops = append(stops, st)
 	}
@@ -204,6 +205,7 @@ func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
 	}
 	if keep >= 0 {
 		cur := s.active[p.prim][keep].role
+		id = s.active[p.prim][keep].id
 		switch {
 		case cur == RolePromoted && p.role != RolePromoted:
 			a := b.add(ActionDemote, p.prim, id, p.node, "another instance is preferred for promotion")

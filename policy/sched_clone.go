@@ -154,6 +154,9 @@ func (s *sched) assignClone(c *srsc) {
 			st.reason = ReasonNoNode
 		}
 	}
+	if !s.unique(c) {
+		s.matchAnonymous(insts)
+	}
 	for _, in := range insts {
 		if in.node >= 0 {
 			st.chosen = append(st.chosen, in.node)
@@ -164,6 +167,40 @@ func (s *sched) assignClone(c *srsc) {
 		s.choosePromoted(c, ms, insts)
 	}
 	s.emitCloneInstances(c, ms, insts)
+}
+
+// matchAnonymous reassigns the chosen nodes of an anonymous clone's
+// instances (which are interchangeable) so that an instance that runs on
+// a chosen node stays there: no instance moves onto a node while another
+// leaves it.
+func (s *sched) matchAnonymous(insts []*cinst) {
+	left := make([]int, len(s.nodes))
+	for _, in := range insts {
+		if !in.stuck && in.node >= 0 {
+			left[in.node]++
+			in.node = -1
+		}
+	}
+	for _, in := range insts {
+		if !in.stuck && in.cur >= 0 && left[in.cur] > 0 {
+			in.node = in.cur
+			left[in.cur]--
+		}
+	}
+	n := 0
+	for _, in := range insts {
+		if in.stuck || in.node >= 0 {
+			continue
+		}
+		for n < len(left) && left[n] == 0 {
+			n++
+		}
+		if n == len(left) {
+			break
+		}
+		in.node = n
+		left[n]--
+	}
 }
 
 // instanceNeed is the utilization of one instance (own), and what a node
@@ -234,21 +271,21 @@ func (s *sched) foldMembersAllowed(ms []*srsc) []Score {
 // collectInstances builds the clone's instances from what runs now, then
 // adds fresh ones up to clone_max.
 func (s *sched) collectInstances(c *srsc, ms []*srsc) []*cinst {
-	byKey := map[int]*cinst{} // unique: instance number; anonymous: node
+	byKey := map[int]*cinst{} // unique: instance number; anonymous: -(node+1)
 	var order []int
 	for mi, m := range ms {
 		for k, o := range s.active[m.idx] {
 			if o.gone {
 				continue
 			}
-			key := o.node
-			if c.cl.GloballyUnique && o.inst >= 0 {
+			key := -(o.node + 1) // by node, apart from instance numbers
+			if s.unique(c) && o.inst >= 0 {
 				key = o.inst
 			}
 			in := byKey[key]
 			if in == nil {
 				in = &cinst{num: -1, cur: o.node, node: -1, obs: make([][]int, len(ms))}
-				if c.cl.GloballyUnique && o.inst >= 0 {
+				if s.unique(c) && o.inst >= 0 {
 					in.num = o.inst
 				}
 				byKey[key] = in
@@ -305,7 +342,7 @@ func (s *sched) promotionScore(c *srsc, ms []*srsc, in *cinst) Score {
 	found := false
 	for _, m := range ms {
 		names := []string{"master-" + m.id}
-		if c.cl.GloballyUnique {
+		if s.unique(c) {
 			names = append([]string{"master-" + m.id + ":" + strconv.Itoa(in.num)}, names...)
 		}
 		v, ok := "", false
@@ -314,7 +351,7 @@ func (s *sched) promotionScore(c *srsc, ms []*srsc, in *cinst) Score {
 				break
 			}
 		}
-		if !ok && !c.cl.GloballyUnique {
+		if !ok && !s.unique(c) {
 			// Anonymous instances may carry an instance number in the
 			// attribute name ("master-db:1"), as older agents wrote it.
 			v, ok = s.attrWithPrefix(n, "master-"+m.id+":")
@@ -462,7 +499,7 @@ func (s *sched) emitCloneInstances(c *srsc, ms []*srsc, insts []*cinst) {
 		blocked := ReasonNone
 		for mi, m := range ms {
 			pi := pinst{prim: m.idx, inst: in.num, node: -1, role: RoleStarted, obs: in.obs[mi]}
-			if !c.cl.GloballyUnique {
+			if !s.unique(c) {
 				pi.inst = -1
 			}
 			if in.stuck {

@@ -74,17 +74,16 @@ type srsc struct {
 	memb     []*srsc // cached members (see members); read-only
 
 	// Effective meta.
-	stick    Score
-	prio     int
-	target   Role
-	managed  bool
-	migThr   int64
-	failTO   time.Duration
-	util     map[string]int64
-	stonith  bool
-	device   bool // a fencing device, placed where it is monitored
-	promo    bool // promotable clone, or inside one
-	uniqueCl bool
+	stick   Score
+	prio    int
+	target  Role
+	managed bool
+	migThr  int64
+	failTO  time.Duration
+	util    map[string]int64
+	stonith bool
+	device  bool // a fencing device, placed where it is monitored
+	promo   bool // promotable clone, or inside one
 
 	// Group options.
 	ordered    bool
@@ -176,7 +175,6 @@ func (s *sched) fillMeta(r *srsc) {
 	}
 	if c := s.inClone(r); c != nil {
 		r.promo = c.cl.Promotable
-		r.uniqueCl = c.cl.GloballyUnique
 	}
 }
 
@@ -369,6 +367,14 @@ func (s *sched) cloneNodeMax(c *srsc) int {
 		return *c.cl.CloneNodeMax
 	}
 	return 1
+}
+
+// unique reports whether the instances of clone c are distinct: a
+// globally unique clone, or (as Pacemaker 3 defaults) one that may run
+// several instances per node, since anonymous instances on one node could
+// not be told apart.
+func (s *sched) unique(c *srsc) bool {
+	return c.cl.GloballyUnique || s.cloneNodeMax(c) > 1
 }
 
 func (s *sched) promotedMax(c *srsc) int {

@@ -250,7 +250,7 @@ func (s *sched) readFailures(p *srsc, node *snode, rs *ResourceStatus) {
 	thr := p.migThr
 	if thr > 0 && count >= thr {
 		target := p
-		if c := s.inClone(p); c != nil && !c.cl.GloballyUnique {
+		if c := s.inClone(p); c != nil && !s.unique(c) {
 			target = c
 		}
 		s.bans[target.idx] = append(s.bans[target.idx], ban{node: node.idx, reason: ReasonMigrationThreshold,

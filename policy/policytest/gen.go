@@ -71,7 +71,12 @@ func GenCluster(t *rapid.T) Cluster {
 	if rapid.Bool().Draw(t, "clone") {
 		cfg.Primitives = append(cfg.Primitives, policy.Primitive{ID: "c", Agent: "dummy"})
 		cm := rapid.IntRange(1, nn+1).Draw(t, "cloneMax")
-		cfg.Clones = append(cfg.Clones, policy.Clone{ID: "c-clone", Resource: "c", CloneMax: &cm})
+		cl := policy.Clone{ID: "c-clone", Resource: "c", CloneMax: &cm}
+		if rapid.Bool().Draw(t, "twoPerNode") {
+			two := 2
+			cl.CloneNodeMax = &two
+		}
+		cfg.Clones = append(cfg.Clones, cl)
 		cloned["c"] = true
 	}
 	if rapid.Bool().Draw(t, "promotable") {
