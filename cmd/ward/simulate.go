@@ -87,6 +87,7 @@ func newSimulateCmd() *cobra.Command {
 	var (
 		policyPath, statusPath, at, output string
 		down, unclean, fail                []string
+		failures                           int
 	)
 	c := &cobra.Command{
 		Use:   "simulate --policy FILE --status FILE",
@@ -97,10 +98,15 @@ transition: what to fence, stop, start, promote and demote, in order, and
 the status once every action succeeded. It changes nothing.
 
 The scheduler's "now" is --at, else the status's execution_date, else the
-current time (then the output says so: date rules make it unrepeatable).`,
+current time (then the output says so: date rules make it unrepeatable).
+
+With --failures K it checks redundancy instead: from the state the
+transition leads to, it loses every set of K online nodes in turn and lists
+the resources that could no longer run (or be promoted).`,
 		Example: `  ward simulate --policy policy.toml --status status.json
   ward simulate --policy policy.toml --status status.json --node-down node2 -o json
-  ward simulate --policy policy.toml --status status.json --fail db@node1 --at 2026-07-01T12:00:00Z`,
+  ward simulate --policy policy.toml --status status.json --fail db@node1 --at 2026-07-01T12:00:00Z
+  ward simulate --policy policy.toml --status status.json --failures 2`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "text" && output != "json" {
@@ -125,8 +131,15 @@ current time (then the output says so: date rules make it unrepeatable).`,
 					return &usageError{cmd: cmd.CommandPath(), err: err}
 				}
 			}
-			t := policy.Schedule(in.cfg, in.st, in.now)
 			out := cmd.OutOrStdout()
+			if cmd.Flags().Changed("failures") {
+				rep, err := policy.Redundancy(in.cfg, in.st, in.now, failures)
+				if err != nil {
+					return &usageError{cmd: cmd.CommandPath(), err: err}
+				}
+				return writeRedundancy(out, in, rep, output)
+			}
+			t := policy.Schedule(in.cfg, in.st, in.now)
 			if output == "json" {
 				return writeSimJSON(out, in, t)
 			}
@@ -141,8 +154,35 @@ current time (then the output says so: date rules make it unrepeatable).`,
 	f.StringArrayVar(&down, "node-down", nil, "treat NODE as cleanly down (repeatable)")
 	f.StringArrayVar(&unclean, "node-unclean", nil, "treat NODE as lost and unclean (repeatable)")
 	f.StringArrayVar(&fail, "fail", nil, "inject a failed monitor of RESOURCE@NODE (repeatable)")
+	f.IntVar(&failures, "failures", 0, "instead of one transition, check every set of K nodes failing at once and list what could no longer run")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return c
+}
+
+func writeRedundancy(w io.Writer, in *simInput, rep policy.RedundancyReport, output string) error {
+	if output == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(w, "Scheduling at %s (from %s).\n\n", in.now.Format(time.RFC3339), in.nowFrom)
+	fmt.Fprintf(w, "%d node(s) failing at once: %d set(s) examined, %d lose nothing.\n", rep.Failures, rep.Examined, rep.Safe)
+	for _, c := range rep.Cases {
+		var parts []string
+		if len(c.Down) > 0 {
+			parts = append(parts, "cannot run: "+strings.Join(c.Down, ", "))
+		}
+		if len(c.Demoted) > 0 {
+			parts = append(parts, "no longer promoted anywhere: "+strings.Join(c.Demoted, ", "))
+		}
+		fmt.Fprintf(w, "  losing %s: %s\n", strings.Join(c.Lost, ", "), strings.Join(parts, "; "))
+	}
+	if len(rep.AtRisk) > 0 {
+		fmt.Fprintf(w, "\nAt risk: %s.\n", strings.Join(rep.AtRisk, ", "))
+	} else {
+		fmt.Fprintf(w, "\nEvery resource survives any %d node failure(s).\n", rep.Failures)
+	}
+	return nil
 }
 
 func fixUsage(err error, cmd *cobra.Command) error {

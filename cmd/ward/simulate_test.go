@@ -136,3 +136,21 @@ func TestExplainText(t *testing.T) {
 		}
 	}
 }
+
+func TestSimulateFailures(t *testing.T) {
+	p, s := simFiles(t)
+	code, out, errs := runSim("simulate", "--policy", p, "--status", s, "--at", "2026-01-01T00:00:00Z", "--failures", "1")
+	if code != 0 {
+		t.Fatalf("simulate --failures 1 = exit %d, stderr %q", code, errs)
+	}
+	// After fencing n1 only n2 is online: losing it stops db and ipmi.
+	for _, want := range []string{"1 set(s) examined, 0 lose nothing", "losing n2: cannot run: db, ipmi"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("simulate --failures output lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, errs = runSim("simulate", "--policy", p, "--status", s, "--failures", "5")
+	if code != 2 || !strings.Contains(errs, "nodes are online") {
+		t.Errorf("simulate --failures 5 = exit %d, stderr %q; want exit 2 about online nodes", code, errs)
+	}
+}
