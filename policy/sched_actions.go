@@ -27,6 +27,10 @@ type builder struct {
 	// per primitive: action IDs by kind, for order constraints.
 	byPrim map[int][]int
 	nodeOf []int // action -> node index (-1)
+	primOf []int // action -> primitive index (-1)
+	// unpromote holds the actions that end a promoted instance (demote,
+	// stop, or a stop implied by fencing): promotions wait for them.
+	unpromote []int
 }
 
 func (b *builder) add(kind ActionKind, prim int, rsc string, node int, reason string) int {
@@ -45,6 +49,7 @@ func (b *builder) addIv(kind ActionKind, prim int, rsc string, node int, reason 
 	}
 	b.acts = append(b.acts, Action{ID: id, Kind: kind, Resource: rsc, Node: name, Reason: reason, Interval: iv})
 	b.nodeOf = append(b.nodeOf, node)
+	b.primOf = append(b.primOf, prim)
 	b.index[k] = id
 	if prim >= 0 {
 		b.byPrim[prim] = append(b.byPrim[prim], id)
@@ -173,6 +178,9 @@ func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
 				b.acts[a].Implied = true
 				b.edge(fence[o.node], a, "fencing")
 				stops = append(stops, a)
+				if o.role == RolePromoted {
+					b.unpromote = append(b.unpromote, a)
+				}
 			}
 			continue
 		}
@@ -198,6 +206,9 @@ func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
 		}
 		st := b.add(ActionStop, p.prim, o.id, o.node, why)
 		b.edge(dem, st, "demote-before-stop")
+		if o.role == RolePromoted {
+			b.unpromote = append(b.unpromote, dem, st)
+		}
 		stops = append(stops, st)
 	}
 	if p.node < 0 {
@@ -209,6 +220,7 @@ func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
 		switch {
 		case cur == RolePromoted && p.role != RolePromoted:
 			a := b.add(ActionDemote, p.prim, id, p.node, "another instance is preferred for promotion")
+			b.unpromote = append(b.unpromote, a)
 			s.monitors(b, prim, id, p.node, RoleUnpromoted, a)
 		case cur != RolePromoted && p.role == RolePromoted:
 			a := b.add(ActionPromote, p.prim, id, p.node, "highest promotion score")

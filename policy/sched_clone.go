@@ -273,9 +273,18 @@ func (s *sched) foldMembersAllowed(ms []*srsc) []Score {
 func (s *sched) collectInstances(c *srsc, ms []*srsc) []*cinst {
 	byKey := map[int]*cinst{} // unique: instance number; anonymous: -(node+1)
 	var order []int
+	var gone []*cinst
 	for mi, m := range ms {
 		for k, o := range s.active[m.idx] {
 			if o.gone {
+				// Gone with its node (fenced or cleanly down): an instance
+				// that runs nowhere, kept for the stop fencing implies.
+				in := &cinst{num: -1, cur: -1, node: -1, obs: make([][]int, len(ms))}
+				if s.unique(c) && o.inst >= 0 {
+					in.num = o.inst
+				}
+				in.obs[mi] = []int{k}
+				gone = append(gone, in)
 				continue
 			}
 			key := -(o.node + 1) // by node, apart from instance numbers
@@ -313,6 +322,15 @@ func (s *sched) collectInstances(c *srsc, ms []*srsc) []*cinst {
 	// Anonymous instances run in node order; sort unique ones by node
 	// too so pass 1 is stable.
 	sort.SliceStable(insts, func(a, b int) bool { return insts[a].cur < insts[b].cur })
+	for _, in := range gone {
+		if in.num >= 0 && used[in.num] {
+			in.num = -1 // the number lives on in a running instance
+		}
+		if in.num >= 0 {
+			used[in.num] = true
+		}
+	}
+	insts = append(insts, gone...)
 	next := 0
 	for _, in := range insts {
 		if in.num < 0 {

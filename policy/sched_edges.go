@@ -44,9 +44,21 @@ func (s *sched) orderEdges(b *builder) {
 				s.pairEdges(b, cur, prev, ActionStop, ActionStop, r.collocated, why)
 			}
 		case r.kind == kindClone && r.promo:
-			dem := s.actionsOf(b, r.idx, ActionDemote)
+			// Every action that ends a promoted instance (demote, stop,
+			// or fencing its node) comes before any promotion: never two
+			// primaries.
 			pro := s.actionsOf(b, r.idx, ActionPromote)
-			for _, d := range dem {
+			if len(pro) == 0 {
+				continue
+			}
+			mine := map[int]bool{}
+			for _, m := range s.members(r) {
+				mine[m.idx] = true
+			}
+			for _, d := range b.unpromote {
+				if d < 0 || !mine[b.primOf[d]] {
+					continue
+				}
 				for _, p := range pro {
 					b.edge(d, p, "clone:"+r.id)
 				}

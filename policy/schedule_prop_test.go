@@ -143,6 +143,33 @@ func TestSchedulePropSafety(t *testing.T) {
 			if !quorumOK {
 				report("%s %s on %s without quorum (no_quorum_policy %q)", a.Kind, a.Resource, a.Node, c.Config.Cluster.NoQuorumPolicy)
 			}
+			if a.Kind == policy.ActionPromote {
+				// Never two primaries: every primary that ends (demote, stop,
+				// fencing) is ordered before a promotion elsewhere.
+				stillPromoted := map[string]bool{}
+				for _, p := range tr.Placements {
+					if p.Resource == a.Resource && p.Role == policy.RolePromoted {
+						stillPromoted[p.Node] = true
+					}
+				}
+				for _, ns := range c.Status.Nodes {
+					for _, rs := range ns.Resources {
+						if rs.ID != a.Resource || rs.Role != policy.RolePromoted || ns.Name == a.Node || stillPromoted[ns.Name] {
+							continue
+						}
+						ok := false
+						for _, b := range tr.Actions {
+							if (b.Kind == policy.ActionDemote || b.Kind == policy.ActionStop) && b.Resource == rs.ID && b.Node == ns.Name && before[a.ID][b.ID] {
+								ok = true
+							}
+						}
+						if !ok && (ns.State != policy.NodeOffline || *c.Config.Cluster.StonithEnabled) {
+							report("promote %s on %s not ordered after the end of the primary on %s", a.Resource, a.Node, ns.Name)
+						}
+					}
+				}
+				continue
+			}
 			if a.Kind != policy.ActionStart {
 				continue
 			}
