@@ -163,6 +163,9 @@ func (s *sched) mergeDependents(u int, work []Score, factor float64, depth int, 
 			continue
 		}
 		dv := s.baseVec(du)
+		if c.attr != "" && c.attr != "#uname" {
+			dv = s.bestByAttr(dv, c.attr)
+		}
 		saved := s.scoreBuf(depth)
 		copy(saved, work)
 		for n, ds := range dv {
@@ -179,6 +182,32 @@ func (s *sched) mergeDependents(u int, work []Score, factor float64, depth int, 
 			copy(work, saved)
 		}
 	}
+}
+
+// bestByAttr gives each node the best score of v among the usable nodes
+// with the same value of attribute attr (Pacemaker's
+// best_node_score_matching_attr), for colocations by node attribute.
+func (s *sched) bestByAttr(v []Score, attr string) []Score {
+	best := map[string]Score{}
+	for n, x := range v {
+		val, ok := s.attrOf(n, attr)
+		if !ok || !s.nodes[n].usable() {
+			continue
+		}
+		if b, seen := best[val]; !seen || x > b {
+			best[val] = x
+		}
+	}
+	out := make([]Score, len(v))
+	for n := range v {
+		val, ok := s.attrOf(n, attr)
+		if b, seen := best[val]; ok && seen {
+			out[n] = b
+		} else {
+			out[n] = -Infinity
+		}
+	}
+	return out
 }
 
 // scoreBuf returns a scratch vector for recursion depth d.
