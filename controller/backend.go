@@ -154,10 +154,14 @@ func (l *loopState) known2(name string) bool {
 	return false
 }
 
-// broadcastStatus sends the DC's view to every member.
-func (c *Controller) broadcastStatus(ctx context.Context, st policy.Status) {
+// broadcastStatus sends the DC's view to every member: the status it
+// scheduled from and, as Pending, every start or promotion that may be
+// running without the DC knowing (in flight, or planned in t). seq is
+// the transition id.
+func (c *Controller) broadcastStatus(ctx context.Context, st policy.Status, t *policy.Transition, seq uint64) {
 	l := &c.loop
-	v := &clusterView{DC: c.node, Status: st, Flags: l.flags, Transition: l.lastInfo}
+	v := &clusterView{DC: c.node, Status: st, Flags: l.flags, Transition: l.lastInfo, Term: l.myTerm, Seq: seq,
+		Pending: map[string][]policy.ResourceStatus{}}
 	for i := range v.Status.Nodes {
 		rs := v.Status.Nodes[i].Resources
 		out := make([]policy.ResourceStatus, len(rs))
@@ -167,7 +171,19 @@ func (c *Controller) broadcastStatus(ctx context.Context, st policy.Status) {
 		}
 		v.Status.Nodes[i].Resources = out
 	}
-	l.view, l.viewTerm = v, l.myTerm
+	for n, m := range l.maybe {
+		for _, rs := range m {
+			v.Pending[n] = append(v.Pending[n], rs)
+		}
+	}
+	if t != nil {
+		for _, a := range t.Actions {
+			if rs, ok := mayStart(a); ok {
+				v.Pending[a.Node] = append(v.Pending[a.Node], rs)
+			}
+		}
+	}
+	l.view = v
 	for _, n := range l.presentNodes() {
 		if n != c.node {
 			c.send(ctx, n, message{Kind: msgStatus, Term: l.myTerm, Status: v})
@@ -175,13 +191,30 @@ func (c *Controller) broadcastStatus(ctx context.Context, st policy.Status) {
 	}
 }
 
-// onStatus keeps the DC's view (member side).
-func (c *Controller) onStatus(from string, m message) {
+// mayStart returns the state a start or promotion may leave behind.
+func mayStart(a policy.Action) (policy.ResourceStatus, bool) {
+	switch a.Kind {
+	case policy.ActionStart:
+		return policy.ResourceStatus{ID: a.Resource, Role: policy.RoleStarted}, true
+	case policy.ActionPromote:
+		return policy.ResourceStatus{ID: a.Resource, Role: policy.RolePromoted}, true
+	}
+	return policy.ResourceStatus{}, false
+}
+
+// onStatus keeps the DC's view (member side) and acknowledges it.
+func (c *Controller) onStatus(ctx context.Context, from string, m message) {
 	l := &c.loop
-	if m.Term < c.store.Term().Seen || from != l.dcName {
+	seen := c.observe(m.Term, from)
+	if m.Term < seen {
+		c.send(ctx, from, message{Kind: msgStale, Term: seen})
 		return
 	}
-	l.view, l.viewTerm = m.Status, m.Term
+	c.follow(from, m.Term)
+	if m.Status.newer(l.view) || l.view == nil || (m.Status.Term == l.view.Term && m.Status.Seq == l.view.Seq) {
+		l.view = m.Status
+	}
+	c.send(ctx, from, message{Kind: msgViewAck, Term: m.Term, Seq: m.Status.Seq})
 }
 
 // status builds the API's cluster status.

@@ -131,16 +131,16 @@ type Controller struct {
 	hooks   Hooks
 	suicide func()
 
-	lease      time.Duration // DC lease (check-quorum)
-	tick       time.Duration // loop tick: pings, timeouts
-	claimWait  time.Duration // how long a claim waits for votes
-	joinRetry  time.Duration
-	margin     time.Duration // added to an action's timeout
-	minDead    time.Duration
-	inbox      chan func(context.Context)
-	wg         sync.WaitGroup
-	requests   chan request  // API requests, served by the loop
-	done       chan struct{} // closed when Run returns
+	lease     time.Duration // DC lease (check-quorum)
+	tick      time.Duration // loop tick: pings, timeouts
+	claimWait time.Duration // how long a claim waits for votes
+	joinRetry time.Duration
+	margin    time.Duration // added to an action's timeout
+	minDead   time.Duration
+	inbox     chan func(context.Context)
+	wg        sync.WaitGroup
+	requests  chan request  // API requests, served by the loop
+	done      chan struct{} // closed when Run returns
 
 	loop loopState // owned by the Run goroutine
 }
@@ -341,7 +341,9 @@ func (c *Controller) onWire(ctx context.Context, from string, b []byte) {
 	case msgFenced:
 		c.onFenced(from, m)
 	case msgStatus:
-		c.onStatus(from, m)
+		c.onStatus(ctx, from, m)
+	case msgViewAck:
+		c.onViewAck(ctx, from, m)
 	}
 }
 

@@ -38,6 +38,11 @@ type transition struct {
 	done     int
 	failed   int
 	aborted  bool
+	// announced: members holding a majority of the votes kept the view
+	// that lists this transition's starts (viewAcks), so a successor DC
+	// will know them even if this DC and a target die together.
+	announced bool
+	viewAcks  map[string]bool
 }
 
 func (tr *transition) info() *transitionInfo {
@@ -65,7 +70,7 @@ func (c *Controller) dcStep(ctx context.Context) {
 			c.log.Info("transition aborted: the cluster changed; waiting for actions in flight, then rescheduling",
 				"transition", tr.id, "in_flight", tr.inflight)
 		}
-		if !tr.aborted && c.leaseValid() {
+		if !tr.aborted && tr.announced && c.leaseValid() {
 			c.dispatch(ctx)
 		}
 		if tr.inflight > 0 || (!tr.aborted && tr.done < len(tr.t.Actions)) {
@@ -80,7 +85,11 @@ func (c *Controller) dcStep(ctx context.Context) {
 			l.recheck = c.clk.Now().Add(time.Second)
 		} else {
 			l.dirty = true
-			c.log.Info("transition complete", "transition", tr.id, "actions", len(tr.t.Actions))
+			if tr.aborted {
+				c.log.Info("transition aborted; rescheduling from the current state", "transition", tr.id, "done", tr.done, "actions", len(tr.t.Actions))
+			} else {
+				c.log.Info("transition complete", "transition", tr.id, "actions", len(tr.t.Actions))
+			}
 		}
 	}
 	if !l.dirty || !c.leaseValid() {
@@ -97,12 +106,12 @@ func (c *Controller) dcStep(ctx context.Context) {
 	for _, w := range t.Warnings {
 		c.log.Warn("scheduler: " + w)
 	}
-	c.broadcastStatus(ctx, st)
+	l.transSeq++
+	c.broadcastStatus(ctx, st, &t, l.transSeq)
 	if len(t.Actions) == 0 {
 		return
 	}
-	l.transSeq++
-	tr := &transition{id: l.transSeq, term: l.myTerm, cfg: l.cfg, t: t,
+	tr := &transition{id: l.transSeq, term: l.myTerm, cfg: l.cfg, t: t, viewAcks: map[string]bool{c.node: true},
 		state: make([]actState, len(t.Actions)), deadline: make([]time.Time, len(t.Actions)), preds: make([][]int, len(t.Actions))}
 	for _, e := range t.Edges {
 		if e.After >= 0 && e.After < len(tr.preds) && e.Before >= 0 && e.Before < len(tr.preds) {
@@ -112,7 +121,38 @@ func (c *Controller) dcStep(ctx context.Context) {
 	l.trans = tr
 	c.log.Info("new transition", "transition", tr.id, "term", tr.term, "actions", len(t.Actions),
 		"summary", strings.Join(policy.Summarize(t, st), "; "))
-	c.dispatch(ctx)
+	c.checkAnnounced(ctx)
+}
+
+// onViewAck counts a member that kept the view of a transition.
+func (c *Controller) onViewAck(ctx context.Context, from string, m message) {
+	l := &c.loop
+	tr := l.trans
+	if !l.isDC || tr == nil || m.Term != l.myTerm || m.Seq != tr.id {
+		return
+	}
+	tr.viewAcks[from] = true
+	c.checkAnnounced(ctx)
+}
+
+// checkAnnounced starts dispatching once the view is kept by members
+// holding a majority of the votes (two_node: this node alone).
+func (c *Controller) checkAnnounced(ctx context.Context) {
+	l := &c.loop
+	tr := l.trans
+	if tr.announced {
+		return
+	}
+	votes := 0
+	for n := range tr.viewAcks {
+		votes += l.nodeVotes(n)
+	}
+	if l.twoNode() || 2*votes > l.totalVotes() {
+		tr.announced = true
+		if c.leaseValid() && !tr.aborted {
+			c.dispatch(ctx)
+		}
+	}
 }
 
 // dispatch sends every pending action whose predecessors are done.
@@ -134,6 +174,16 @@ func (c *Controller) dispatch(ctx context.Context) {
 			}
 			if a.Kind == policy.ActionFence {
 				c.dispatchFence(ctx, tr, i)
+				continue
+			}
+			if isDevice(tr.cfg, a.Resource) {
+				// Fencing devices run on demand in the fencer; the
+				// scheduler places them like resources, and the DC
+				// only records where.
+				l.placeDevice(a)
+				tr.state[i] = actDone
+				tr.done++
+				changed = true
 				continue
 			}
 			if !l.present(a.Node) || l.joined[a.Node] == nil {
@@ -161,6 +211,13 @@ func (tr *transition) ready(i int) bool {
 
 // sendAction sends action i to node and marks it in flight.
 func (c *Controller) sendAction(ctx context.Context, tr *transition, i int, node string, m *actionMsg, deadline time.Time) {
+	l := &c.loop
+	if rs, ok := mayStart(tr.t.Actions[i]); ok {
+		if l.maybe[node] == nil {
+			l.maybe[node] = map[string]policy.ResourceStatus{}
+		}
+		l.maybe[node][rs.ID] = rs
+	}
 	tr.state[i] = actInflight
 	tr.deadline[i] = deadline
 	tr.inflight++
@@ -205,6 +262,7 @@ func (c *Controller) onResult(ctx context.Context, from string, m message) {
 		return
 	}
 	if res.Resource != nil {
+		delete(l.maybe[from], res.Resource.ID)
 		l.updateResource(from, *res.Resource)
 		if r := l.joined[from]; r != nil && r != l.known[from] {
 			l.joined[from] = l.known[from]
@@ -233,7 +291,7 @@ func (c *Controller) onResult(ctx context.Context, from string, m message) {
 }
 
 func (c *Controller) dispatchIfLeased(ctx context.Context) {
-	if tr := c.loop.trans; tr != nil && !tr.aborted && c.leaseValid() {
+	if tr := c.loop.trans; tr != nil && !tr.aborted && tr.announced && c.leaseValid() {
 		c.dispatch(ctx)
 	}
 }

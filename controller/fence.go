@@ -175,6 +175,8 @@ func (c *Controller) recordFence(r FenceRecord) {
 		l.fencedOK[r.Target][r.Boot] = true
 		if !l.present(r.Target) {
 			delete(l.known, r.Target)
+			delete(l.maybe, r.Target)
+			l.forgetInherited(r.Target)
 		}
 		l.dirty = true
 	}

@@ -25,12 +25,13 @@ func (c *Controller) joinStep(ctx context.Context) bool {
 	now := c.clk.Now()
 	ready := true
 	for _, n := range l.presentNodes() {
-		if r := l.joined[n]; r != nil && r.Boot == c.currentBoot(n, r.Boot) {
+		if r := l.joined[n]; r != nil && !c.rebooted(n, r) {
 			continue
 		}
 		delete(l.joined, n)
 		ready = false
 		if at, ok := l.joinAsked[n]; !ok || now.Sub(at) >= c.joinRetry {
+			c.log.Debug("asking a member for its state", "member", n, "term", l.myTerm)
 			l.joinAsked[n] = now
 			c.send(ctx, n, message{Kind: msgJoin, Term: l.myTerm, Epoch: l.pol.Epoch})
 		}
@@ -42,6 +43,17 @@ func (c *Controller) joinStep(ctx context.Context) bool {
 		}
 	}
 	return ready && l.conflict == ""
+}
+
+// rebooted reports whether gossip shows a later boot of node than the
+// one its report came from (gossip may lag behind a report, never the
+// reverse once it shows a later start).
+func (c *Controller) rebooted(node string, r *nodeReport) bool {
+	m, ok := c.loop.mem.Member(node)
+	if !ok || !m.HasMeta {
+		return false
+	}
+	return c.currentBoot(node, r.Boot) != r.Boot && m.Meta.Started > r.Started
 }
 
 // currentBoot returns the boot id gossip shows for a present node, or
@@ -163,7 +175,7 @@ func instances(cfg *policy.Config) []instance {
 // report builds this node's full report.
 func (c *Controller) report(withSource bool) *nodeReport {
 	l := &c.loop
-	r := &nodeReport{Node: c.node, Boot: c.currentBoot(c.node, ""), Epoch: l.pol.Epoch, PolicySHA: l.pol.SHA256,
+	r := &nodeReport{Node: c.node, Boot: c.currentBoot(c.node, ""), Started: c.selfStarted(), Epoch: l.pol.Epoch, PolicySHA: l.pol.SHA256,
 		Attributes: map[string]string{}, Boots: map[string]bootInfo{}}
 	for _, id := range c.ex.Resources() {
 		h, ok := c.ex.History(id)
@@ -186,7 +198,7 @@ func (c *Controller) report(withSource bool) *nodeReport {
 		}
 	}
 	if l.view != nil {
-		r.Flags, r.FlagsTerm = l.view.Flags, l.viewTerm
+		r.Flags, r.FlagsTerm, r.View = l.view.Flags, l.view.Term, l.view
 	}
 	if withSource {
 		r.Source = l.pol.Source
@@ -260,6 +272,20 @@ func (c *Controller) onState(ctx context.Context, from string, m message) {
 	if r.FlagsTerm > l.flagsTerm && r.Flags != nil {
 		l.flags, l.flagsTerm = r.Flags, r.FlagsTerm
 	}
+	if r.View != nil && r.View.Term < l.myTerm && r.View.newer(l.inherited) {
+		l.inherited = r.View
+	}
+	// The node's own report is the truth about it now.
+	delete(l.maybe, from)
 	c.reconcilePolicy(ctx, from, r)
 	l.dirty = true
+}
+
+// selfStarted returns this daemon's start time as gossiped.
+func (c *Controller) selfStarted() int64 {
+	m, ok := c.loop.mem.Member(c.node)
+	if !ok {
+		return 0
+	}
+	return m.Meta.Started
 }

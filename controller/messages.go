@@ -32,7 +32,8 @@ const (
 	msgPolicy    msgKind = "policy"     // DC -> member: persist this policy
 	msgPolicyAck msgKind = "policy-ack" // member -> DC: persisted (or Error)
 	msgFenced    msgKind = "fenced"     // DC -> member: record this fencing result
-	msgStatus    msgKind = "status"     // DC -> member: the cluster status, for ward status anywhere
+	msgStatus    msgKind = "status"     // DC -> member: the cluster status and the planned starts (Seq: transition)
+	msgViewAck   msgKind = "view-ack"   // member -> DC: status Seq kept (a new DC will learn the planned starts)
 )
 
 // message is the wire form of every controller message: JSON, at most
@@ -104,6 +105,7 @@ type resultMsg struct {
 type nodeReport struct {
 	Node       string                  `json:"node"`
 	Boot       string                  `json:"boot"`
+	Started    int64                   `json:"started,omitempty"`
 	Resources  []policy.ResourceStatus `json:"resources,omitempty"`
 	Attributes map[string]string       `json:"attributes,omitempty"`
 	Epoch      uint64                  `json:"epoch"`
@@ -118,6 +120,8 @@ type nodeReport struct {
 	// term of that DC.
 	Flags     map[string]nodeFlags `json:"flags,omitempty"`
 	FlagsTerm uint64               `json:"flags_term,omitempty"`
+	// View is the last DC view this member kept, with its term.
+	View *clusterView `json:"view,omitempty"`
 }
 
 // bootInfo identifies one boot of a node.
@@ -139,7 +143,13 @@ type clusterView struct {
 	Status     policy.Status        `json:"status"`
 	Flags      map[string]nodeFlags `json:"flags,omitempty"`
 	Transition *transitionInfo      `json:"transition,omitempty"`
-	Agents     map[string]string    `json:"agents,omitempty"`
+	// Term and Seq order views: the DC's term and its transition id.
+	Term uint64 `json:"term"`
+	Seq  uint64 `json:"seq"`
+	// Pending are the starts and promotions the DC is about to dispatch,
+	// or sent without a result, per node: if the DC dies, its successor
+	// treats them as possibly done on a node that is lost.
+	Pending map[string][]policy.ResourceStatus `json:"pending,omitempty"`
 }
 
 // transitionInfo is a transition's progress.
@@ -203,7 +213,7 @@ func (m message) check() error {
 	switch m.Kind {
 	case msgClaim:
 		return checkName("candidate", m.Candidate)
-	case msgVote, msgPing, msgPong, msgStale, msgJoin, msgPolicyAck:
+	case msgVote, msgPing, msgPong, msgStale, msgJoin, msgPolicyAck, msgViewAck:
 		return nil
 	case msgState:
 		if m.State == nil {
@@ -237,12 +247,9 @@ func (m message) check() error {
 		if m.Status == nil {
 			return errors.New("no status")
 		}
-		if len(m.Status.Status.Nodes) > maxListLen {
-			return errors.New("too many nodes")
-		}
-		return nil
+		return m.Status.check()
 	}
-	return fmt.Errorf("unknown msgKind %q", m.Kind)
+	return fmt.Errorf("unknown kind %q", m.Kind)
 }
 
 func checkName(field, s string) error {
@@ -278,7 +285,7 @@ func (a *actionMsg) check() error {
 		}
 		return nil
 	}
-	return fmt.Errorf("action %d: unknown msgKind %q", a.ID, a.Kind)
+	return fmt.Errorf("action %d: unknown kind %q", a.ID, a.Kind)
 }
 
 func (r *nodeReport) check() error {
@@ -288,6 +295,11 @@ func (r *nodeReport) check() error {
 	if len(r.Resources) > maxListLen || len(r.Attributes) > maxMapEntries || len(r.Boots) > maxMapEntries ||
 		len(r.Fenced) > maxListLen || len(r.Flags) > maxMapEntries {
 		return fmt.Errorf("state of %s: too many entries", r.Node)
+	}
+	if r.View != nil {
+		if err := r.View.check(); err != nil {
+			return fmt.Errorf("state of %s: %w", r.Node, err)
+		}
 	}
 	for _, rs := range r.Resources {
 		if err := checkResource(rs); err != nil {
@@ -310,4 +322,30 @@ func checkResource(rs policy.ResourceStatus) error {
 		return fmt.Errorf("resource %s: bad op lists or fail count", rs.ID)
 	}
 	return nil
+}
+
+func (v *clusterView) check() error {
+	if len(v.Status.Nodes) > maxListLen || len(v.Pending) > maxMapEntries || len(v.Flags) > maxMapEntries {
+		return errors.New("view: too many nodes")
+	}
+	for _, n := range v.Status.Nodes {
+		for _, rs := range n.Resources {
+			if err := checkResource(rs); err != nil {
+				return fmt.Errorf("view: node %s: %w", n.Name, err)
+			}
+		}
+	}
+	for _, rss := range v.Pending {
+		for _, rs := range rss {
+			if err := checkResource(rs); err != nil {
+				return fmt.Errorf("view: pending: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// newer reports whether v is a later view than o.
+func (v *clusterView) newer(o *clusterView) bool {
+	return o == nil || v.Term > o.Term || (v.Term == o.Term && v.Seq > o.Seq)
 }

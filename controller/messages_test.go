@@ -25,14 +25,14 @@ func TestDecodeMessageRoundTrip(t *testing.T) {
 func TestDecodeMessageRefuses(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{``, "empty"},
-		{`{"v":2,"msgKind":"ping","term":1}`, "version 2"},
-		{`{"v":1,"msgKind":"ping","term":0}`, "term 0"},
-		{`{"v":1,"msgKind":"nope","term":1}`, "unknown msgKind"},
-		{`{"v":1,"msgKind":"claim","term":1}`, "candidate"},
-		{`{"v":1,"msgKind":"action","term":1,"action":{"id":1,"msgKind":"start","node":"a","resource":"r"}}`, "no agent"},
-		{`{"v":1,"msgKind":"action","term":1,"action":{"id":1,"msgKind":"explode","node":"a"}}`, "unknown msgKind"},
-		{`{"v":1,"msgKind":"state","term":1,"state":{"node":"a","resources":[{"id":"r","role":"Weird"}]}}`, "unknown role"},
-		{`{"v":1,"msgKind":"ping","term":1} {}`, "trailing"},
+		{`{"v":2,"kind":"ping","term":1}`, "version 2"},
+		{`{"v":1,"kind":"ping","term":0}`, "term 0"},
+		{`{"v":1,"kind":"nope","term":1}`, "unknown kind"},
+		{`{"v":1,"kind":"claim","term":1}`, "candidate"},
+		{`{"v":1,"kind":"action","term":1,"action":{"id":1,"kind":"start","node":"a","resource":"r"}}`, "no agent"},
+		{`{"v":1,"kind":"action","term":1,"action":{"id":1,"kind":"explode","node":"a"}}`, "unknown kind"},
+		{`{"v":1,"kind":"state","term":1,"state":{"node":"a","resources":[{"id":"r","role":"Weird"}]}}`, "unknown role"},
+		{`{"v":1,"kind":"ping","term":1} {}`, "trailing"},
 		{`[1,2]`, "decode"},
 	} {
 		_, err := decodeMessage([]byte(tc.in))

@@ -22,14 +22,17 @@ func (c *Controller) snapshot() policy.Status {
 			if r := l.joined[n.Name]; r != nil {
 				ns.Resources = cloneResources(r.Resources)
 				ns.Attributes = r.Attributes
+				for _, d := range l.cfg.Fencing.Devices {
+					if l.devices[d.ID] == n.Name {
+						ns.Resources = append(ns.Resources, policy.ResourceStatus{ID: d.ID, Role: policy.RoleStarted})
+					}
+				}
 			} else {
 				ns.State = policy.NodePending
 			}
 		case c.unclean(n.Name):
 			ns.State = policy.NodeUnclean
-			if r := l.known[n.Name]; r != nil {
-				ns.Resources = cloneResources(r.Resources)
-			}
+			ns.Resources = c.mayRun(n.Name)
 		default:
 			ns.State = policy.NodeOffline
 		}
@@ -75,4 +78,105 @@ func (l *loopState) updateResource(node string, rs policy.ResourceStatus) {
 		}
 	}
 	r.Resources = append(r.Resources, rs)
+}
+
+// isDevice reports whether id names a fencing device.
+func isDevice(cfg *policy.Config, id string) bool {
+	for _, d := range cfg.Fencing.Devices {
+		if d.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// placeDevice records where the scheduler placed a fencing device.
+func (l *loopState) placeDevice(a policy.Action) {
+	switch a.Kind {
+	case policy.ActionStart:
+		l.devices[a.Resource] = a.Node
+	case policy.ActionStop:
+		if l.devices[a.Resource] == a.Node {
+			delete(l.devices, a.Resource)
+		}
+	}
+}
+
+// mayRun returns what a lost node may run: its last report to this DC,
+// the starts sent to it without a result, and, when this DC never had
+// its report, what the latest inherited view says (its state and its
+// pending starts). With no information at all, every resource of the
+// policy may run there. Stopping it is implied by fencing; the point is
+// that the scheduler orders every recovery after the fence.
+func (c *Controller) mayRun(node string) []policy.ResourceStatus {
+	l := &c.loop
+	byID := map[string]policy.ResourceStatus{}
+	var order []string
+	add := func(rs policy.ResourceStatus) {
+		if !active(rs) {
+			return
+		}
+		cur, ok := byID[rs.ID]
+		if !ok {
+			order = append(order, rs.ID)
+		}
+		if !ok || (rs.Role == policy.RolePromoted && cur.Role != policy.RolePromoted) {
+			byID[rs.ID] = rs
+		}
+	}
+	info := false
+	if r := l.known[node]; r != nil {
+		info = true
+		for _, rs := range r.Resources {
+			add(rs)
+		}
+	} else if v := l.inherited; v != nil {
+		for _, ns := range v.Status.Nodes {
+			if ns.Name == node && ns.State == policy.NodeOnline {
+				info = true
+				for _, rs := range ns.Resources {
+					add(rs)
+				}
+			}
+		}
+		for _, rs := range v.Pending[node] {
+			add(rs)
+		}
+	}
+	for _, rs := range l.maybe[node] {
+		add(rs)
+	}
+	if !info {
+		for _, inst := range instances(l.cfg) {
+			add(policy.ResourceStatus{ID: inst.id, Role: policy.RoleStarted})
+		}
+	}
+	out := make([]policy.ResourceStatus, 0, len(order))
+	for _, id := range order {
+		out = append(out, byID[id])
+	}
+	return out
+}
+
+// forgetInherited drops a fenced node from the inherited view.
+func (l *loopState) forgetInherited(node string) {
+	v := l.inherited
+	if v == nil {
+		return
+	}
+	nv := *v
+	nv.Pending = map[string][]policy.ResourceStatus{}
+	for n, p := range v.Pending {
+		if n != node {
+			nv.Pending[n] = p
+		}
+	}
+	nv.Status.Nodes = nil
+	for _, ns := range v.Status.Nodes {
+		if ns.Name == node {
+			ns.Resources = nil
+		}
+		nv.Status.Nodes = append(nv.Status.Nodes, ns)
+	}
+	l.inherited = &nv
 }

@@ -42,6 +42,12 @@ type loopState struct {
 	flags     map[string]nodeFlags
 	flagsTerm uint64
 	conflict  string
+	devices   map[string]string // fencing device -> node the scheduler placed it on
+	// maybe holds, per node, resources a start or promotion was sent
+	// for without a result yet: a lost node may run them.
+	maybe map[string]map[string]policy.ResourceStatus
+	// inherited is the latest view of a previous DC found at join.
+	inherited *clusterView
 
 	// DC: transitions.
 	trans    *transition
@@ -58,7 +64,6 @@ type loopState struct {
 	probing     bool
 	reportDirty bool
 	view        *clusterView
-	viewTerm    uint64
 	nq          nqState
 
 	senders map[string]chan []byte
@@ -74,6 +79,8 @@ func (l *loopState) init(cfg *policy.Config, pol PolicyState) {
 	l.fencedOK = map[string]map[string]bool{}
 	l.flags = map[string]nodeFlags{}
 	l.backoff = map[string]fenceBackoff{}
+	l.devices = map[string]string{}
+	l.maybe = map[string]map[string]policy.ResourceStatus{}
 	l.attrs = map[string]string{}
 	l.probed = map[string]bool{}
 	l.senders = map[string]chan []byte{}

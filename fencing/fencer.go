@@ -76,8 +76,8 @@ var ErrNoDevice = errors.New("fencing: no device can fence this node")
 // succeeds. Each device waits its delay, then tries 1+retries times,
 // each attempt bounded by its timeout. Fence blocks until done or ctx
 // ends.
-func (f *Fencer) Fence(ctx context.Context, cfg *policy.Config, target string) Result {
-	r := Result{Target: target, Action: "reboot", Executor: f.node, Started: f.clk.Now()}
+func (f *Fencer) Fence(ctx context.Context, cfg *policy.Config, target string) (r Result) {
+	r = Result{Target: target, Action: "reboot", Executor: f.node, Started: f.clk.Now()}
 	defer func() { r.Completed = f.clk.Now() }()
 	if target == f.node {
 		r.Err = fmt.Sprintf("fencing: node %s was asked to fence itself; refused (another node must fence it)", target)
