@@ -24,6 +24,9 @@ func (t Transition) Explain(id string) (string, error) {
 	default:
 		fmt.Fprintf(&b, "%s (%s) will run on %s.\n", rs.Resource, rs.Kind, strings.Join(dedupeStrings(rs.Chosen), ", "))
 	}
+	if rs.Kind == "clone" && len(rs.Promoted) > 0 {
+		fmt.Fprintf(&b, "Promoted on %s.\n", strings.Join(rs.Promoted, ", "))
+	}
 	if len(rs.Current) > 0 {
 		fmt.Fprintf(&b, "It runs now on %s.\n", strings.Join(rs.Current, ", "))
 	} else {
@@ -43,7 +46,8 @@ func (t Transition) Explain(id string) (string, error) {
 			mark = "*"
 		}
 		fmt.Fprintf(&b, " %s %s: ", mark, n.Node)
-		terms := describeContributions(n)
+		place, promo := splitPromotion(n)
+		terms := describeContributions(place)
 		switch {
 		case n.Reason != ReasonNone:
 			fmt.Fprintf(&b, "cannot run here: %s", n.Reason.Text())
@@ -54,6 +58,12 @@ func (t Transition) Explain(id string) (string, error) {
 			fmt.Fprintf(&b, "score %s (no preference either way)", n.Score)
 		default:
 			fmt.Fprintf(&b, "score %s: %s", n.Score, strings.Join(terms, ", "))
+		}
+		if n.Promotion != nil {
+			fmt.Fprintf(&b, "; promotion score %s", *n.Promotion)
+			if pt := describeContributions(promo); len(pt) > 0 {
+				fmt.Fprintf(&b, ": %s", strings.Join(pt, ", "))
+			}
 		}
 		b.WriteString("\n")
 	}
@@ -79,6 +89,20 @@ func (t Transition) fullTable(rs ResourceScores) []NodeScore {
 		out = append(out, NodeScore{Node: n.Name, Reason: n.Reason})
 	}
 	return append(out, rs.Nodes[k:]...)
+}
+
+// splitPromotion separates the promotion terms of n from the others.
+func splitPromotion(n NodeScore) (place, promo NodeScore) {
+	place, promo = n, n
+	place.Contributions, promo.Contributions = nil, nil
+	for _, c := range n.Contributions {
+		if c.Kind == "promotion" {
+			promo.Contributions = append(promo.Contributions, c)
+		} else {
+			place.Contributions = append(place.Contributions, c)
+		}
+	}
+	return place, promo
 }
 
 func signed(s Score) string {
@@ -108,7 +132,7 @@ func describeContributions(n NodeScore) []string {
 		case "ban":
 			out = append(out, fmt.Sprintf("%s because %s", signed(c.Score), c.Source))
 		case "promotion":
-			out = append(out, fmt.Sprintf("%s towards promotion from %s", signed(c.Score), c.Source))
+			out = append(out, fmt.Sprintf("%s from %s", signed(c.Score), c.Source))
 		default:
 			out = append(out, fmt.Sprintf("%s from %s %s", signed(c.Score), c.Kind, c.Source))
 		}

@@ -214,6 +214,15 @@ func (s *sched) scoreTable(ri int) ResourceScores {
 		for _, n := range rs.Current {
 			keep[s.nodeIdx[n]] = true
 		}
+		promo := make(map[int]Score)
+		for _, pa := range s.promoOut[r.idx] {
+			promo[pa.node] = pa.score
+			keep[pa.node] = true
+			if pa.promoted {
+				rs.Promoted = append(rs.Promoted, s.nodes[pa.node].name)
+			}
+		}
+		sort.Strings(rs.Promoted)
 		na := s.notAllowed[r.idx]
 
 		score := func(n int) Score {
@@ -261,6 +270,10 @@ func (s *sched) scoreTable(ri int) ResourceScores {
 				}
 				if pass == 1 {
 					ns := NodeScore{Node: node.name, Score: sc, Reason: why}
+					if ps, ok := promo[n]; ok {
+						ps := ps
+						ns.Promotion = &ps
+					}
 					if start < k {
 						ns.Contributions = all[start:k:k]
 					}

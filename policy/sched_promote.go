@@ -22,26 +22,29 @@ func (s *sched) promotionScore(c *srsc, ms []*srsc, in *cinst) Score {
 		if s.unique(c) {
 			names = append([]string{"master-" + m.id + ":" + strconv.Itoa(in.num)}, names...)
 		}
-		v, ok := "", false
+		v, ok, name := "", false, ""
 		for _, nm := range names {
 			if v, ok = n.attrs[nm]; ok {
+				name = nm
 				break
 			}
 		}
 		if !ok && !s.unique(c) {
 			// Anonymous instances may carry an instance number in the
 			// attribute name ("master-db:1"), as older agents wrote it.
-			v, ok = s.attrWithPrefix(n, "master-"+m.id+":")
+			name, v, ok = s.attrWithPrefix(n, "master-"+m.id+":")
 		}
 		if ok {
 			if sc, err := ParseScore(v); err == nil {
 				total = total.Add(sc)
 				found = true
+				s.addPromoContrib(c.idx, in.node, sc, "attribute "+name)
 			}
 		}
 	}
 	if !found {
 		total = -1
+		s.addPromoContrib(c.idx, in.node, -1, "no promotion score (attribute master-"+ms[0].id+")")
 	}
 	for _, pl := range s.promoLocs {
 		if pl.node == in.node && (pl.rsc == c.idx || s.rs[pl.rsc].unit == c.idx) {
@@ -54,14 +57,13 @@ func (s *sched) promotionScore(c *srsc, ms []*srsc, in *cinst) Score {
 
 // attrWithPrefix returns the value of the first attribute (in name order)
 // whose name starts with prefix.
-func (s *sched) attrWithPrefix(n *snode, prefix string) (string, bool) {
-	best, val := "", ""
+func (s *sched) attrWithPrefix(n *snode, prefix string) (name, value string, ok bool) {
 	for k, v := range n.attrs {
-		if strings.HasPrefix(k, prefix) && (best == "" || k < best) {
-			best, val = k, v
+		if strings.HasPrefix(k, prefix) && (name == "" || k < name) {
+			name, value = k, v
 		}
 	}
-	return val, best != ""
+	return name, value, name != ""
 }
 
 func (s *sched) addPromoContrib(r, n int, sc Score, src string) {
@@ -139,6 +141,21 @@ func (s *sched) choosePromoted(c *srsc, ms []*srsc, insts []*cinst) {
 		promoted++
 		perNode[in.node]++
 	}
+	for _, in := range cands {
+		s.promoOut[c.idx] = append(s.promoOut[c.idx], promoAt{node: in.node, score: in.prio, promoted: in.role == RolePromoted})
+	}
+	for _, in := range insts {
+		if in.stuck && in.role == RolePromoted {
+			s.promoOut[c.idx] = append(s.promoOut[c.idx], promoAt{node: in.node, score: in.prio, promoted: true})
+		}
+	}
+}
+
+// promoAt is the promotion outcome of one instance, for the score table.
+type promoAt struct {
+	node     int
+	score    Score
+	promoted bool
 }
 
 // applyPromoColocs applies colocations whose dependent is the clone in

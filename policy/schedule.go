@@ -56,6 +56,7 @@ type sched struct {
 	mass       [][]massContrib // per resource
 	reasons    [][]uint8       // per resource, per node: reasonList index (nil: none)
 	promoLocs  []promoLoc
+	promoOut   map[int][]promoAt // per promotable clone
 
 	colocs   []coloc
 	ords     []ord
@@ -88,6 +89,7 @@ func newSched(cfg *Config, st Status, now time.Time) *sched {
 		expired:    map[[2]int]bool{},
 		stopFail:   map[int]bool{},
 		demoteFail: map[[2]int]bool{},
+		promoOut:   map[int][]promoAt{},
 	}
 }
 

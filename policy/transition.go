@@ -222,6 +222,9 @@ type ResourceScores struct {
 	Chosen []string `json:"chosen,omitempty"`
 	// Current lists the nodes where it is active now.
 	Current []string `json:"current,omitempty"`
+	// Promoted lists the nodes where a promotable clone will have a
+	// promoted instance.
+	Promoted []string `json:"promoted,omitempty"`
 	// Reason says why it will not run anywhere (empty when it runs).
 	Reason Reason `json:"reason,omitempty"`
 	// Nodes holds an entry, sorted by node name, for every node where
@@ -240,6 +243,10 @@ type NodeScore struct {
 	Contributions []Contribution `json:"contributions,omitempty"`
 	// Reason is why the node is ruled out; empty when it is eligible.
 	Reason Reason `json:"reason,omitempty"`
+	// Promotion is the promotion score of a promotable clone's instance
+	// placed on this node (the contributions of kind "promotion" make it
+	// up); nil when no instance is placed here.
+	Promotion *Score `json:"promotion,omitempty"`
 }
 
 // Contribution is one term of a score.
