@@ -109,6 +109,7 @@ func (c *Controller) dcStep(ctx context.Context) {
 	l.transSeq++
 	c.broadcastStatus(ctx, st, &t, l.transSeq)
 	if len(t.Actions) == 0 {
+		l.lastInfo = &transitionInfo{ID: l.transSeq, State: "complete"}
 		return
 	}
 	tr := &transition{id: l.transSeq, term: l.myTerm, cfg: l.cfg, t: t, viewAcks: map[string]bool{c.node: true},

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ward-ha/ward/agents/dummy"
+	"github.com/ward-ha/ward/agents/registry"
+	"github.com/ward-ha/ward/api"
+	"github.com/ward-ha/ward/controller"
+	"github.com/ward-ha/ward/fencing"
+	"github.com/ward-ha/ward/heartbeat"
+	"github.com/ward-ha/ward/policy"
+	"github.com/ward-ha/ward/resources"
+)
+
+// daemonOptions are the flags of `ward daemon`.
+type daemonOptions struct {
+	policy, node, stateDir, key, socket, logLevel, agentState string
+}
+
+// newDaemonCmd returns `ward daemon`, the node daemon. The lead
+// registers it in root.go.
+func newDaemonCmd() *cobra.Command {
+	var o daemonOptions
+	c := &cobra.Command{
+		Use:   "daemon",
+		Short: "Run the ward node daemon: heartbeat, executor, fencer, controller and API",
+		Long: `daemon runs this node's part of the cluster: the gossip heartbeat, the
+executor that drives resource agents, the fencer, the controller (DC
+election, transitions, no_quorum_policy) and the API on a unix socket.
+
+The first start needs --policy; the policy is then saved in the state
+directory with epoch 1, and from then on the live policy there wins
+(change it with ward policy apply). It stops on SIGINT or SIGTERM.`,
+		Example: `  ward daemon --policy /etc/ward/policy.toml
+  ward daemon --node alpha --state-dir /var/lib/ward --key /etc/ward/gossip.key`,
+		Args: argsUsage(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return runDaemon(ctx, o, c.ErrOrStderr())
+		},
+	}
+	host, _ := os.Hostname()
+	if i := strings.IndexByte(host, '.'); i > 0 {
+		host = host[:i]
+	}
+	f := c.Flags()
+	f.StringVar(&o.policy, "policy", "", "bootstrap policy file (used only while the state directory holds no policy)")
+	f.StringVar(&o.node, "node", host, "this node's name in the policy")
+	f.StringVar(&o.stateDir, "state-dir", "/var/lib/ward", "state directory (term, policy, fencing history)")
+	f.StringVar(&o.key, "key", heartbeat.DefaultKeyFile, "gossip key file (mode 0600, made with ward key generate)")
+	f.StringVar(&o.socket, "socket", api.DefaultSocket, "API unix socket")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&o.agentState, "agent-state-dir", "", "state folder of the built-in test agents (default /run/ward/agents/NODE)")
+	return c
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// runDaemon wires and runs every component until ctx ends.
+func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
+	level, err := parseLevel(o.logLevel)
+	if err != nil {
+		return &usageError{cmd: "ward daemon", err: err}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})).With("node", o.node)
+	if o.node == "" {
+		return &usageError{cmd: "ward daemon", err: errors.New("--node is empty and the hostname is unknown")}
+	}
+	store, err := controller.OpenStore(o.stateDir, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cfg, err := livePolicy(store, o.policy, log)
+	if err != nil {
+		return err
+	}
+	timing, err := heartbeat.Profile(string(cfg.Cluster.Timing))
+	if err != nil {
+		return err
+	}
+	hcfg := heartbeat.Config{ClusterName: cfg.Cluster.Name, Self: o.node, TwoNode: cfg.Cluster.TwoNode,
+		WaitForAll: cfg.Cluster.TwoNode, Timing: timing, KeyFile: o.key, Logger: log}
+	if cfg.Cluster.WaitForAll != nil {
+		hcfg.WaitForAll = *cfg.Cluster.WaitForAll
+	}
+	for _, n := range cfg.Nodes {
+		v := 1
+		if n.Votes != nil {
+			v = *n.Votes
+		}
+		hcfg.Nodes = append(hcfg.Nodes, heartbeat.NodeSpec{Name: n.Name, Addresses: n.Addresses, Votes: v})
+	}
+	hb, err := heartbeat.New(hcfg)
+	if err != nil {
+		return err
+	}
+	agentState := o.agentState
+	if agentState == "" {
+		agentState = filepath.Join(dummy.DefaultStateDir, o.node)
+	}
+	reports := controller.NewReports()
+	ex, err := resources.New(resources.Config{
+		Agents:   registry.New(registry.Options{StateDir: agentState}, registry.Builtins()),
+		NodeName: o.node, Reporter: reports, Logger: log.With("component", "executor"),
+	})
+	if err != nil {
+		return err
+	}
+	fencer := fencing.New(fencing.Config{Node: o.node, Logger: log.With("component", "fencer")})
+	ctrl, err := controller.New(controller.Config{Node: o.node, Store: store, Policy: cfg, Cluster: hb, Executor: ex,
+		Reports: reports, Fencer: fencer, Timing: timing, Logger: log.With("component", "controller")})
+	if err != nil {
+		return err
+	}
+	srv := api.NewServer(ctrl, log.With("component", "api"))
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	run := func(name string, f func(context.Context) error) {
+		wg.Go(func() {
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel()
+			}
+		})
+	}
+	run("heartbeat", hb.Run)
+	run("executor", ex.Run)
+	run("controller", ctrl.Run)
+	run("api", func(ctx context.Context) error { return srv.Run(ctx, o.socket) })
+	log.Info("ward daemon started", "policy_epoch", store.Policy().Epoch, "socket", o.socket, "state_dir", o.stateDir)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for e := range errs {
+		all = append(all, e)
+	}
+	if len(all) > 0 {
+		return errors.Join(all...)
+	}
+	log.Info("ward daemon stopped")
+	return nil
+}
+
+// livePolicy returns the policy saved in the store, or saves the
+// bootstrap file as epoch 1 when the store holds none.
+func livePolicy(store *controller.Store, file string, log *slog.Logger) (*policy.Config, error) {
+	saved := store.Policy()
+	if saved.Epoch == 0 {
+		if file == "" {
+			return nil, fmt.Errorf("no policy yet in %s: start the first time with --policy FILE", store.Dir())
+		}
+		cfg, err := policy.Load(file)
+		if err != nil {
+			return nil, err
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		if err := store.SavePolicy(1, src); err != nil {
+			return nil, err
+		}
+		log.Info("bootstrap policy saved as epoch 1", "file", file)
+		return cfg, nil
+	}
+	if file != "" {
+		log.Info("the live policy in the state directory wins over --policy; change it with ward policy apply",
+			"epoch", saved.Epoch, "ignored", file)
+	}
+	cfg, err := policy.Parse(filepath.Join(store.Dir(), "policy.state"), saved.Source)
+	if err != nil {
+		return nil, fmt.Errorf("the saved policy (epoch %d) no longer validates: %w", saved.Epoch, err)
+	}
+	return cfg, nil
+}
