@@ -237,4 +237,3 @@ func poll(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond) // polling interval
 	}
 }
-
