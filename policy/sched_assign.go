@@ -117,7 +117,7 @@ func (s *sched) fold(ms []*srsc) []Score {
 }
 
 // baseVec is a unit's own preference vector, used when it pulls a
-// primary towards it (colocation influence).
+// primary towards it (colocation influence). Callers must not modify it.
 func (s *sched) baseVec(u int) []Score {
 	if v := s.baseVecs[u]; v != nil {
 		return v
@@ -126,7 +126,11 @@ func (s *sched) baseVec(u int) []Score {
 	var v []Score
 	switch r.kind {
 	case kindPrim:
-		v = s.effVec(u)
+		if s.notAllowed[u] == nil {
+			v = s.vecs[u] // read-only here: no copy
+		} else {
+			v = s.effVec(u)
+		}
 	case kindGroup:
 		v = s.fold(s.members(r))
 	case kindClone:
