@@ -22,6 +22,7 @@ import (
 	"github.com/ward-ha/ward/agents/dummy"
 	"github.com/ward-ha/ward/agents/exec"
 	"github.com/ward-ha/ward/agents/ocf"
+	"github.com/ward-ha/ward/agents/postgres"
 	"github.com/ward-ha/ward/agents/stateful"
 	"github.com/ward-ha/ward/agents/vip"
 	"github.com/ward-ha/ward/resources"
@@ -39,14 +40,15 @@ type Options struct {
 // Constructor builds a built-in agent.
 type Constructor func(Options) (resources.Agent, error)
 
-// Builtins returns a new map of ward's own agents: dummy, stateful and
-// exec. The caller may add to it before New.
+// Builtins returns a new map of ward's own agents: dummy, stateful,
+// exec, vip and postgres. The caller may add to it before New.
 func Builtins() map[string]Constructor {
 	return map[string]Constructor{
 		"dummy":    func(o Options) (resources.Agent, error) { return dummy.New(o.StateDir), nil },
 		"stateful": func(o Options) (resources.Agent, error) { return stateful.New(o.StateDir), nil },
 		"exec":     func(Options) (resources.Agent, error) { return exec.New(), nil },
 		"vip":      func(Options) (resources.Agent, error) { return vip.New(vip.Options{}), nil },
+		"postgres": func(Options) (resources.Agent, error) { return postgres.New(postgres.Options{}), nil },
 	}
 }
 

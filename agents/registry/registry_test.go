@@ -43,7 +43,7 @@ func TestLookupAndList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"dummy", "exec", "extra", "stateful", "vip", "ocf:acme:Thing"}
+	want := []string{"dummy", "exec", "extra", "postgres", "stateful", "vip", "ocf:acme:Thing"}
 	if len(list) != len(want) {
 		t.Fatalf("List() = %v, want %v", list, want)
 	}
