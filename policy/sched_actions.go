@@ -157,7 +157,9 @@ func (s *sched) markRestarts() {
 }
 
 func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
-	if p.frozen {
+	if p.frozen || s.rs[p.prim].device {
+		// Fencing devices get a placement (the node that should monitor
+		// them) but no actions: the fencer runs devices itself.
 		return
 	}
 	prim := s.rs[p.prim]
