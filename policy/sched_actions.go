@@ -124,6 +124,17 @@ func (s *sched) noQuorumFreeze() bool {
 // markRestarts makes members after a disrupted member of a group restart
 // on the same node: stop in reverse order, start in order.
 func (s *sched) markRestarts() {
+	for round := 0; round < 8; round++ {
+		if !s.markGroupRestarts() && !s.markOrderRestarts() {
+			return
+		}
+	}
+}
+
+// markGroupRestarts restarts the members after a disrupted member of a
+// group; it reports whether it marked anything.
+func (s *sched) markGroupRestarts() bool {
+	changed := false
 	for _, r := range s.rs {
 		if r.kind != kindGroup || !r.collocated || !r.ordered || len(r.children) < 2 {
 			continue
@@ -143,6 +154,7 @@ func (s *sched) markRestarts() {
 					key := [2]int{p.inst, o.node}
 					if disrupted[key] && p.node == o.node && !p.restart {
 						p.restart = true
+						changed = true
 					}
 					if o.node != p.node || o.failed || p.restart {
 						disrupted[key] = true
@@ -154,6 +166,70 @@ func (s *sched) markRestarts() {
 			}
 		}
 	}
+	return changed
+}
+
+// starts reports whether instance p starts (fresh, moved, recovered or
+// restarted) in this transition.
+func (s *sched) starts(p *pinst) bool {
+	if p.frozen || p.node < 0 {
+		return false
+	}
+	if p.restart || !s.runningOn(p, p.node) {
+		return true
+	}
+	live := 0
+	for _, k := range p.obs {
+		if o := &s.active[p.prim][k]; !o.gone {
+			live++
+		}
+	}
+	return live > 1
+}
+
+// markOrderRestarts restarts what a mandatory start order makes depend on
+// a resource that starts in this transition (fresh, moved, recovered or
+// restarted; on the same node only, for interleaved clones), as Pacemaker
+// does ("restart due to required start"); it reports whether it marked
+// anything.
+func (s *sched) markOrderRestarts() bool {
+	changed := false
+	for i := range s.ords {
+		o := &s.ords[i]
+		if o.kind != OrderMandatory || o.fa != "start" || o.ta != "start" {
+			continue
+		}
+		inter := s.interleaved(o)
+		nodes := s.scratchBool()
+		any := false
+		for _, m := range s.members(s.rs[o.first]) {
+			for _, pi := range s.pinstOf[m.idx] {
+				p := &s.pinsts[pi]
+				if !s.starts(p) {
+					continue
+				}
+				any = true
+				nodes[p.node] = true
+			}
+		}
+		if any {
+			for _, m := range s.members(s.rs[o.then]) {
+				for _, pi := range s.pinstOf[m.idx] {
+					p := &s.pinsts[pi]
+					if p.frozen || p.node < 0 || p.restart || !s.runningOn(p, p.node) {
+						continue
+					}
+					if inter && !nodes[p.node] {
+						continue
+					}
+					p.restart = true
+					changed = true
+				}
+			}
+		}
+		s.releaseBool(nodes)
+	}
+	return changed
 }
 
 func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
@@ -195,7 +271,7 @@ func (s *sched) instanceActions(b *builder, p *pinst, fence []int) {
 		case o.failed:
 			why = "failed"
 		case p.restart:
-			why = "restart: an earlier group member restarts"
+			why = "restart: something it depends on (group member or mandatory order) stops or starts"
 		case live > 1 && p.node >= 0:
 			why = "active on several nodes"
 		case p.node < 0 && p.reason != ReasonNone:
