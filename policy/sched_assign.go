@@ -156,7 +156,12 @@ func (s *sched) mergeDependents(u int, work []Score, factor float64, depth int, 
 	for _, ci := range s.withThis[u] {
 		c := &s.colocs[ci]
 		du := s.rs[c.dep].unit
-		if du == u || du == target || s.ust[du].done || s.ust[du].busy || !c.influence {
+		if du == u || du == target || s.ust[du].done || s.ust[du].busy {
+			continue
+		}
+		// influence = false stops the pull only once the primary runs
+		// (Pacemaker's pcmk__colocation_has_influence).
+		if !c.influence && s.unitActive(u) {
 			continue
 		}
 		if c.depRole == RolePromoted || c.primRole == RolePromoted {
@@ -186,6 +191,18 @@ func (s *sched) mergeDependents(u int, work []Score, factor float64, depth int, 
 			copy(work, saved)
 		}
 	}
+}
+
+// unitActive reports whether any primitive of unit u runs now.
+func (s *sched) unitActive(u int) bool {
+	for _, m := range s.members(s.rs[u]) {
+		for _, o := range s.active[m.idx] {
+			if !o.gone {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // bestByAttr gives each node the best score of v among the usable nodes
