@@ -34,6 +34,15 @@ var (
 	templateErr  error
 )
 
+// TestMain removes the template cluster after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if templateDir != "" {
+		os.RemoveAll(filepath.Dir(templateDir))
+	}
+	os.Exit(code)
+}
+
 // asPostgres runs a command as the postgres OS user.
 func asPostgres(t testing.TB, name string, args ...string) string {
 	t.Helper()

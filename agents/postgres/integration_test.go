@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,4 +144,59 @@ func TestIntegrationFailover(t *testing.T) {
 		t.Errorf("alpha's postgresql.auto.conf has no password in primary_conninfo:\n%s", b)
 	}
 	t.Logf("timings: start %v, promote %v (beta), demote+rewind %v (alpha)", h.timing["start"], promoteTook, demoteTook)
+}
+
+// TestIntegrationMonitorCodes: a standby the agent recorded as promoted
+// is a failed primary (9), and so is a killed primary; a stop then
+// succeeds.
+func TestIntegrationMonitorCodes(t *testing.T) {
+	n := newNode(t, "solo")
+	h := newHarness(t, Options{})
+	p := n.params()
+	h.expect(n, "monitor", p, resources.NotRunning)
+	h.expect(n, "start", p, resources.OK)
+	state := filepath.Join(n.base, ".ward-data.json")
+	if err := writeRecord(state, record{Role: rolePrimary}); err != nil {
+		t.Fatal(err)
+	}
+	o := h.expect(n, "monitor", p, resources.FailedPromoted)
+	if !strings.Contains(o.Output, "in recovery") {
+		t.Errorf("monitor of a recorded primary in recovery: %q, want it to say so", o.Output)
+	}
+	if err := writeRecord(state, record{Role: roleStandby}); err != nil {
+		t.Fatal(err)
+	}
+	h.expect(n, "promote", p, resources.OK)
+	h.expect(n, "promote", p, resources.OK)
+	pid, err := postmasterPID(n.data())
+	if err != nil || pid == 0 {
+		t.Fatalf("postmasterPID = %d, %v, want the running server", pid, err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid)
+	o = h.expect(n, "monitor", p, resources.FailedPromoted)
+	if !strings.Contains(o.Output, "not running") {
+		t.Errorf("monitor of a killed primary: %q, want \"not running\"", o.Output)
+	}
+	h.expect(n, "stop", p, resources.OK)
+	h.expect(n, "monitor", p, resources.NotRunning)
+	// Bad configuration and missing software are reported as such.
+	h.expect(n, "start", n.params("bindir", "/nonexistent"), resources.ErrNotInstalled)
+	h.expect(n, "start", n.params("pgdata", n.base), resources.ErrNotConfigured)
+	h.expect(n, "start", map[string]string{"pgdata": n.data(), "bogus": "1"}, resources.ErrNotConfigured)
+	h.checkNoPassword()
+}
+
+// waitGone waits until pid is dead or a zombie.
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d still alive 10 s after SIGKILL", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
