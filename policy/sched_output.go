@@ -261,6 +261,14 @@ func (s *sched) scoreTable(ri int) ResourceScores {
 					why = ReasonNegativeScore
 					if rw := s.reasonAt(r.idx, n); rw != ReasonNone {
 						why = rw
+					} else if r.kind != kindPrim {
+						// A group or clone is ruled out by a member's reason.
+						for _, m := range s.members(r) {
+							if rw := s.reasonAt(m.idx, n); rw != ReasonNone {
+								why = rw
+								break
+							}
+						}
 					}
 				}
 				// Sparse table: a node is listed when something speaks

@@ -253,8 +253,11 @@ func (s *sched) readFailures(p *srsc, node *snode, rs *ResourceStatus) {
 		if c := s.inClone(p); c != nil && !s.unique(c) {
 			target = c
 		}
-		s.bans[target.idx] = append(s.bans[target.idx], ban{node: node.idx, reason: ReasonMigrationThreshold,
-			detail: fmt.Sprintf("%s failed %s time(s) on %s, migration_threshold is %s", p.id, Score(count), node.name, Score(thr))})
+		detail := fmt.Sprintf("%s failed %s time(s) on %s, migration_threshold is %s", p.id, Score(count), node.name, Score(thr))
+		if count >= int64(Infinity) {
+			detail = fmt.Sprintf("%s failed fatally on %s (a failed start, with start_failure_is_fatal, or a fail count of INFINITY); clean it up to allow this node again", p.id, node.name)
+		}
+		s.bans[target.idx] = append(s.bans[target.idx], ban{node: node.idx, reason: ReasonMigrationThreshold, detail: detail})
 	}
 }
 

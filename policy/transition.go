@@ -185,7 +185,7 @@ func (r Reason) Text() string {
 	case ReasonColocation:
 		return "a colocation constraint forbids this node"
 	case ReasonMigrationThreshold:
-		return "it failed here too often (migration_threshold reached)"
+		return "it failed here too often (migration_threshold reached, or a fatal failure)"
 	case ReasonFailedHere:
 		return "it failed here in a way that bans this node"
 	case ReasonNegativeScore:
