@@ -120,7 +120,9 @@ func (s *sched) tableSource() *sched {
 		s.byID[i] = i
 	}
 	sort.Slice(s.byID, func(i, j int) bool { return s.rs[s.byID[i]].id < s.rs[s.byID[j]].id })
-	s.boolPool = nil
+	// Drop what the tables do not read, so a kept Transition keeps less.
+	s.boolPool, s.scoreBufs, s.placedBuf, s.baseVecs = nil, nil, nil, nil
+	s.colocs, s.thisWith, s.withThis, s.ords = nil, nil, nil, nil
 	return s
 }
 
