@@ -73,6 +73,9 @@ func (r *run) start(ctx context.Context) resources.Outcome {
 	if err != nil {
 		return r.fail(resources.ErrGeneric, "start: %v", err)
 	}
+	if err := waitReaped(ctx, r.cfg.PGData); err != nil {
+		return r.fail(resources.ErrGeneric, "start: %v", err)
+	}
 	prim, err := r.prepareStandby(ctx)
 	if err != nil {
 		return r.fail(resources.ErrGeneric, "start: %v", err)

@@ -3,6 +3,7 @@
 package postgres
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -182,6 +183,10 @@ func TestIntegrationMonitorCodes(t *testing.T) {
 	}
 	h.expect(n, "stop", p, resources.OK)
 	h.expect(n, "monitor", p, resources.NotRunning)
+	// A start after the kill waits for the zombie postmaster to be
+	// reaped (its pid file is still there), recovers, and runs.
+	h.expect(n, "start", p, resources.OK)
+	h.expect(n, "stop", p, resources.OK)
 	// Bad configuration and missing software are reported as such.
 	h.expect(n, "start", n.params("bindir", "/nonexistent"), resources.ErrNotInstalled)
 	h.expect(n, "start", n.params("pgdata", n.base), resources.ErrNotConfigured)
@@ -199,4 +204,28 @@ func waitGone(t *testing.T, pid int) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestIntegrationNotifyFollowsPromoted: a standby that knows no primary
+// follows the node a post-promote notification names.
+func TestIntegrationNotifyFollowsPromoted(t *testing.T) {
+	alpha, beta := newNode(t, "alpha"), newNode(t, "beta")
+	h := newHarness(t, Options{})
+	h.expect(alpha, "start", alpha.params(), resources.OK)
+	h.expect(alpha, "promote", alpha.params(), resources.OK)
+	alone := beta.params("node_hosts", nodeHosts(beta))
+	h.expect(beta, "start", alone, resources.OK)
+	if o := h.expect(beta, "monitor", alone, resources.OK); !strings.Contains(o.Output, "not streaming") {
+		t.Fatalf("beta before the notification: %q, want not streaming", o.Output)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o := h.agent.Do(ctx, resources.Call{Resource: "db:1", Action: resources.ActionNotify, Params: beta.params("node_hosts", nodeHosts(alpha, beta)),
+		Meta: map[string]string{"on_node": "beta"},
+		Notify: &resources.Notify{Type: "post", Operation: "promote", Instances: map[string][]resources.Instance{"promote": {{Resource: "db:0", Node: "alpha"}}}}})
+	if o.Code != resources.OK || o.Output != "following alpha" {
+		t.Fatalf("notify post-promote = %v %q, want OK \"following alpha\"", o.Code, o.Output)
+	}
+	h.waitMonitor(beta, alone, "streaming", func(o resources.Outcome) bool { return strings.Contains(o.Output, "streaming from") })
+	h.checkNoPassword()
 }

@@ -115,10 +115,70 @@ func postmasterPID(pgdata string) (int, error) {
 		// can talk about.
 		return 0, nil
 	}
-	if !alive(pid) {
+	if !alive(pid) || !isPostgres(pid) {
 		return 0, nil
 	}
 	return pid, nil
+}
+
+// isPostgres reports whether pid runs the postgres program (a pid file
+// left by a crash may name a pid reused by something else since).
+func isPostgres(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return false
+	}
+	c := strings.TrimSpace(string(b))
+	return c == "postgres" || c == "postmaster"
+}
+
+// waitReaped waits, while ctx allows, until the pid in a leftover
+// postmaster.pid no longer exists even as a zombie: PostgreSQL refuses
+// to start (or pg_rewind to recover) while kill(pid, 0) succeeds, and a
+// killed postmaster whose parent is a slow init stays a zombie for a
+// while. It returns at once when there is no pid file.
+func waitReaped(ctx context.Context, pgdata string) error {
+	b, err := os.ReadFile(filepath.Join(pgdata, "postmaster.pid"))
+	if err != nil {
+		return nil
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil || pid <= 0 {
+		return nil
+	}
+	for {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			return nil
+		}
+		if alive(pid) && isPostgres(pid) {
+			return fmt.Errorf("postmaster %d of %s is still running", pid, pgdata)
+		}
+		if !alive(pid) && !isZombie(pid) {
+			// Reused by another live process: PostgreSQL's own check
+			// handles that (it compares more than the pid).
+			return nil
+		}
+		// Polls an external process state, on real time.
+		t := time.NewTimer(50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("the killed postmaster %d was not reaped in time (a zombie keeps its pid file valid): %w", pid, context.Cause(ctx))
+		case <-t.C:
+		}
+	}
+}
+
+// isZombie reports whether pid is a zombie.
+func isZombie(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
 
 // alive reports whether pid is a live (not zombie) process.
