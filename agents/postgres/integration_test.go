@@ -221,7 +221,7 @@ func TestIntegrationNotifyFollowsPromoted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	o := h.agent.Do(ctx, resources.Call{Resource: "db:1", Action: resources.ActionNotify, Params: beta.params("node_hosts", nodeHosts(alpha, beta)),
-		Meta: map[string]string{"on_node": "beta"},
+		Meta:   map[string]string{"on_node": "beta"},
 		Notify: &resources.Notify{Type: "post", Operation: "promote", Instances: map[string][]resources.Instance{"promote": {{Resource: "db:0", Node: "alpha"}}}}})
 	if o.Code != resources.OK || o.Output != "following alpha" {
 		t.Fatalf("notify post-promote = %v %q, want OK \"following alpha\"", o.Code, o.Output)
