@@ -193,7 +193,18 @@ func (s *sched) decideFencing() {
 // higher score on the best nodes (usable nodes first, then more free
 // capacity, then name), then configuration order.
 func (s *sched) assignOrder() []int {
+	// File order: a unit stands where its first primitive is listed (so
+	// a group or clone written between two primitives is placed between
+	// them, as Pacemaker places resources in CIB order); fencing devices
+	// come first.
 	order := append([]int(nil), s.units...)
+	pos := make([]int, len(s.rs))
+	for i, pi := range s.prims {
+		pos[pi] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return s.filePos(order[a], pos) < s.filePos(order[b], pos)
+	})
 	nodeOrder := make([]int, 0, len(s.nodes))
 	for i := range s.nodes {
 		nodeOrder = append(nodeOrder, i)
@@ -246,6 +257,16 @@ func (s *sched) assignOrder() []int {
 		return false
 	})
 	return order
+}
+
+// filePos is where unit u stands in the policy file: the position of its
+// first primitive (fencing devices, listed first, come first).
+func (s *sched) filePos(u int, pos []int) int {
+	ms := s.members(s.rs[u])
+	if len(ms) == 0 {
+		return len(s.prims)
+	}
+	return pos[ms[0].idx]
 }
 
 func (s *sched) collectUtilKeys() {
