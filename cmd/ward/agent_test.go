@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ward-ha/ward/agents/registry"
 )
 
 // agentTestRoot makes an OCF root with one agent, Slow, whose start
@@ -45,8 +47,9 @@ func TestAgentList(t *testing.T) {
 	}
 	code, out, _ = runWard(t, "agent", "list", "--ocf-root", root, "-o", "json")
 	var list []struct{ Name, Kind string }
-	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != 4 || list[3].Kind != "ocf" {
-		t.Errorf("ward agent list -o json = %d %s, want 4 entries, the last OCF", code, out)
+	want := len(registry.Builtins()) + 1 // every built-in, then the one OCF agent
+	if code != 0 || json.Unmarshal([]byte(out), &list) != nil || len(list) != want || list[want-1].Kind != "ocf" {
+		t.Errorf("ward agent list -o json = %d %s, want %d entries, the last OCF", code, out, want)
 	}
 	if code, _, _ := runWard(t, "agent", "list", "-o", "yaml"); code != 2 {
 		t.Errorf("ward agent list -o yaml = %d, want 2", code)
