@@ -47,8 +47,20 @@ func (r *run) rewindIfNeeded(ctx context.Context, primary peer) error {
 			primary.node, r.cfg.ReplUser, r.redact(err.Error()))
 	}
 	src := "--source-server=" + r.sourceServer(primary.hp)
+	if r.cfg.Rewind {
+		// Allowed: one pg_rewind run decides and acts ("no rewind
+		// required" when the timelines did not diverge).
+		out, _, err := r.tool(ctx, "pg_rewind", r.pwEnv(), "-D", r.cfg.PGData, src)
+		if err != nil {
+			return fmt.Errorf("pg_rewind from new primary %s: %w", primary.node, err)
+		}
+		if div, where, _ := diverged(out); div {
+			r.log.Warn("postgres: rewound the data folder to follow the new primary", "primary", primary.node, "where", where)
+		}
+		return nil
+	}
 	out, _, err := r.tool(ctx, "pg_rewind", r.pwEnv(), "--dry-run", "-D", r.cfg.PGData, src)
-	if err != nil && strings.Contains(out, "wal_log_hints") && !r.cfg.Rewind {
+	if err != nil && strings.Contains(out, "wal_log_hints") {
 		// pg_rewind cannot tell without hint bits in WAL. Following a
 		// primary is still safe: a diverged standby cannot stream (the
 		// server refuses the timeline) and is then never promotable.
@@ -65,13 +77,6 @@ func (r *run) rewindIfNeeded(ctx context.Context, primary peer) error {
 	if !div {
 		return nil
 	}
-	if !r.cfg.Rewind {
-		return fmt.Errorf("%w: the data folder %s cannot follow new primary %s (%s); rewinding discards the transactions this node wrote after that point and the policy does not allow it (param rewind is false): re-clone it with pg_basebackup, or rewind it by hand (pg_rewind -D %s --source-server=...), or set rewind = \"true\"",
-			ErrRewindRefused, r.cfg.PGData, primary.node, where, r.cfg.PGData)
-	}
-	r.log.Warn("postgres: rewinding the data folder to follow the new primary", "primary", primary.node, "where", where)
-	if _, _, err := r.tool(ctx, "pg_rewind", r.pwEnv(), "-D", r.cfg.PGData, src); err != nil {
-		return fmt.Errorf("pg_rewind from new primary %s: %w", primary.node, err)
-	}
-	return nil
+	return fmt.Errorf("%w: the data folder %s cannot follow new primary %s (%s); rewinding discards the transactions this node wrote after that point and the policy does not allow it (param rewind is false): re-clone it with pg_basebackup, or rewind it by hand (pg_rewind -D %s --source-server=...), or set rewind = \"true\"",
+		ErrRewindRefused, r.cfg.PGData, primary.node, where, r.cfg.PGData)
 }
