@@ -66,13 +66,20 @@ func Redundancy(cfg *Config, st Status, now time.Time, k int) (RedundancyReport,
 		pick[i] = i
 	}
 	risk := map[string]bool{}
+	// A lost node is unclean (fenced before its resources move) when
+	// fencing is enabled; without fencing it is simply offline, as the
+	// controller reports it.
+	lostState := NodeUnclean
+	if cfg.Cluster.StonithEnabled != nil && !*cfg.Cluster.StonithEnabled {
+		lostState = NodeOffline
+	}
 	for {
 		trial := conv
 		trial.Nodes = append([]NodeStatus(nil), conv.Nodes...)
 		var lost []string
 		for _, p := range pick {
 			ni := online[p]
-			trial.Nodes[ni].State = NodeUnclean
+			trial.Nodes[ni].State = lostState
 			lost = append(lost, trial.Nodes[ni].Name)
 		}
 		after := placementSet(Schedule(cfg, trial, now).Placements)
