@@ -8,7 +8,7 @@ if [ -z "$corpus" ]; then
 		[ -x "$c/check" ] && corpus=$c && break
 	done
 fi
-min=${CONFORMANCE_MIN:-0}
+min=${CONFORMANCE_MIN:-93}
 if [ ! -x "$corpus/check" ]; then
 	echo "conformance: corpus not found at $corpus (set WARD_CONFORMANCE)" >&2
 	exit 1
