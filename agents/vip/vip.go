@@ -334,9 +334,24 @@ func (a *Agent) repeat(cfg Config) error {
 }
 
 func (a *Agent) start(ctx context.Context, rsc string, ns *nsConn, cfg Config) resources.Outcome {
-	if h, err := find(ns, cfg); err != nil {
+	h, err := find(ns, cfg)
+	if err != nil {
 		return fail(resources.ErrGeneric, "vip: %s: start: %v", rsc, err)
-	} else if h != nil {
+	}
+	if h != nil && h.addr.Flags&syscall.IFA_F_DADFAILED != 0 {
+		// A leftover that lost DAD: remove it and try again from scratch.
+		if err := ns.h.AddrDel(h.link, &h.addr); err != nil && !errors.Is(err, syscall.EADDRNOTAVAIL) {
+			return fail(resources.ErrGeneric, "vip: %s: start: remove %s (failed DAD) from %s: %v", rsc, cfg.Addr, h.link.Attrs().Name, err)
+		}
+		h = nil
+	}
+	if h != nil && h.addr.Flags&syscall.IFA_F_TENTATIVE != 0 {
+		if err := waitDAD(ctx, ns, cfg); err != nil {
+			_ = ns.h.AddrDel(h.link, &h.addr)
+			return fail(resources.ErrGeneric, "vip: %s: start: %s on %s: %v", rsc, cfg.Addr, h.link.Attrs().Name, err)
+		}
+	}
+	if h != nil {
 		if !linkUp(h.link) {
 			return fail(resources.ErrGeneric, "vip: %s: start: %s is on %s but the link is down", rsc, cfg.Addr, h.link.Attrs().Name)
 		}
