@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -126,11 +127,11 @@ func runDemo(ctx context.Context, out, errw io.Writer, o demoOptions) (res demoR
 		return res, err
 	}
 	defer func() {
-		if err != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			err = errors.New("demo: interrupted; every process the demo started is stopped")
+		case err != nil:
 			c.printLogTails(errw)
-			if ctx.Err() != nil {
-				err = fmt.Errorf("demo: interrupted (%w); every process is stopped", err)
-			}
 		}
 		if cerr := c.cleanup(o.keep); cerr != nil && err == nil {
 			err = cerr

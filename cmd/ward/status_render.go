@@ -34,6 +34,19 @@ func (p painter) paint(color, s string) string {
 
 // renderStatus prints st as one screen.
 func renderStatus(w io.Writer, st api.ClusterStatus, color bool) {
+	var b strings.Builder
+	writeStatus(&b, st, color)
+	// Tables pad their last, often empty, column: drop trailing blanks.
+	lines := strings.SplitAfter(b.String(), "\n")
+	for i, l := range lines {
+		if strings.HasSuffix(l, "\n") {
+			lines[i] = strings.TrimRight(l[:len(l)-1], " ") + "\n"
+		}
+	}
+	io.WriteString(w, strings.Join(lines, ""))
+}
+
+func writeStatus(w io.Writer, st api.ClusterStatus, color bool) {
 	p := painter(color)
 	fmt.Fprintf(w, "%s %s   seen by %s   policy epoch %d   term %d   %s\n",
 		p.paint(ansiBold, "Cluster"), p.paint(ansiBold, st.Cluster), st.Node, st.PolicyEpoch, st.Term, formatAt(st.At))

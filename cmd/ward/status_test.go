@@ -103,6 +103,11 @@ func TestStatusText(t *testing.T) {
 			t.Errorf("ward status lacks %q:\n%s", want, out)
 		}
 	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasSuffix(l, " ") {
+			t.Errorf("ward status line %q ends with blanks", l)
+		}
+	}
 	if strings.Contains(out, "\x1b") {
 		t.Errorf("ward status printed escape sequences to a pipe:\n%q", out)
 	}
