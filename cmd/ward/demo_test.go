@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -10,7 +11,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ward-ha/ward/api"
 	"github.com/ward-ha/ward/policy"
@@ -249,4 +252,60 @@ func TestDemoUsage(t *testing.T) {
 			t.Errorf("ward %v = %d, %q; want 2", args, code, errs)
 		}
 	}
+}
+
+func TestDemoFailsCleanlyWhenDaemonsExit(t *testing.T) {
+	before := demoTempFolders(t)
+	var out, errw bytes.Buffer
+	res, err := runDemo(context.Background(), &out, &errw, demoOptions{exe: "/bin/false", json: true, startTimeout: 10 * time.Second, recoverTimeout: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "exited during start-up") || res.OK {
+		t.Errorf("runDemo(/bin/false) = %+v, %v; want a start-up error", res, err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("runDemo(json) wrote %q to stdout; the caller prints the JSON", out.String())
+	}
+	if after := demoTempFolders(t); len(after) > len(before) {
+		t.Errorf("runDemo left folders: %v (before %v)", after, before)
+	}
+}
+
+func TestDemoStartTimeout(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "hang")
+	pids := filepath.Join(dir, "pids")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho $$ >> "+pids+"\nexec sleep 60\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var out, errw bytes.Buffer
+	res, err := runDemo(context.Background(), &out, &errw, demoOptions{exe: script, startTimeout: 300 * time.Millisecond, recoverTimeout: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "the cluster did not form: n1 does not answer") || res.OK {
+		t.Errorf("runDemo(hanging daemons) = %+v, %v; want a formation timeout", res, err)
+	}
+	if !strings.Contains(out.String(), "Starting a three-node ward cluster") {
+		t.Errorf("runDemo(text) printed %q", out.String())
+	}
+	data, err := os.ReadFile(pids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := strings.Fields(string(data))
+	if len(started) != 3 {
+		t.Errorf("the demo started %d daemons, want 3", len(started))
+	}
+	// They were the test's children and the demo reaped them: no such
+	// process is left.
+	for _, p := range started {
+		pid, _ := strconv.Atoi(p)
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("daemon pid %d after runDemo: kill 0 = %v, want ESRCH", pid, err)
+		}
+	}
+}
+
+func demoTempFolders(t *testing.T) []string {
+	m, err := filepath.Glob(filepath.Join(os.TempDir(), "ward-demo-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
