@@ -62,7 +62,11 @@ func writeStatus(w io.Writer, st api.ClusterStatus, color bool) {
 	}
 	fmt.Fprintf(w, "DC       %s\n", dc)
 	if t := st.Transition; t != nil {
-		fmt.Fprintf(w, "Transition %d   %s, %d of %d actions done", t.ID, t.State, t.Done, t.Total)
+		if t.Total == 0 {
+			fmt.Fprintf(w, "Transition %d   %s, nothing to do", t.ID, t.State)
+		} else {
+			fmt.Fprintf(w, "Transition %d   %s, %d of %d actions done", t.ID, t.State, t.Done, t.Total)
+		}
 		if t.Failed > 0 {
 			fmt.Fprintf(w, ", %s", p.paint(ansiRed, fmt.Sprintf("%d failed", t.Failed)))
 		}
