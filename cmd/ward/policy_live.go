@@ -17,6 +17,11 @@ import (
 // `ward policy`: `apply FILE [--dry-run]`, and `--live` on `show` (the
 // live policy instead of a file). newPolicyCmd calls it.
 func addLivePolicyCmds(policyCmd *cobra.Command) {
+	policyCmd.Long += `
+
+apply and show --live are the exception: they talk to the local ward
+daemon, to change or print the policy the cluster runs.`
+	policyCmd.Example += "\n  ward policy apply --dry-run /etc/ward/policy.toml"
 	policyCmd.AddCommand(newPolicyApplyCmd())
 	for _, sub := range policyCmd.Commands() {
 		if sub.Name() == "show" {
