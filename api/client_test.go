@@ -195,3 +195,28 @@ func checkLeaks(t *testing.T) {
 	t.Helper()
 	t.Cleanup(func() { goleak.VerifyNone(t) })
 }
+
+func TestListenRefusesWhileLocked(t *testing.T) {
+	checkLeaks(t)
+	path := filepath.Join(t.TempDir(), "ward.sock")
+	// Another daemon between its lock and its listen: no socket yet.
+	lock, err := lockSocket(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Listen(context.Background(), path); !errors.Is(err, ErrInUse) {
+		t.Errorf("Listen(locked path) = %v, want ErrInUse", err)
+	}
+	lock.Close()
+	ln, err := Listen(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Listen after unlock = %v", err)
+	}
+	ln.Close()
+	// Closing released the lock: listening again works.
+	ln, err = Listen(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Listen after Close = %v", err)
+	}
+	ln.Close()
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -48,22 +49,63 @@ func Listen(ctx context.Context, path string) (net.Listener, error) {
 			return nil, fmt.Errorf("api: chmod socket directory %s: %w", dir, err)
 		}
 	}
+	// The lock makes check-remove-listen atomic between two daemons
+	// starting at once on the same path.
+	lock, err := lockSocket(path)
+	if err != nil {
+		return nil, err
+	}
 	if err := removeStale(ctx, path); err != nil {
+		lock.Close()
 		return nil, err
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "unix", path)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("api: listen on %s: %w", path, err)
 	}
 	if err := os.Chmod(path, SocketMode); err != nil {
 		ln.Close()
+		lock.Close()
 		return nil, fmt.Errorf("api: chmod %s: %w", path, err)
 	}
-	return ln, nil
+	return &lockedListener{Listener: ln, lock: lock}, nil
 }
 
-// removeStale removes path if it is a socket nobody answers on.
+// lockSocket takes an exclusive lock on path+".lock", held as long as
+// the socket is served. A second daemon on the same path gets ErrInUse.
+func lockSocket(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("api: lock socket %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: another ward daemon holds %s.lock: stop it first or choose another --socket", ErrInUse, path)
+		}
+		return nil, fmt.Errorf("api: lock socket %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// lockedListener releases the socket's lock after closing the socket.
+type lockedListener struct {
+	net.Listener
+	lock *os.File
+}
+
+// Close closes the listener (removing the socket file), then releases
+// the lock.
+func (l *lockedListener) Close() error {
+	err := l.Listener.Close()
+	l.lock.Close()
+	return err
+}
+
+// removeStale removes path if it is a socket nobody answers on. The
+// caller holds the socket's lock.
 func removeStale(ctx context.Context, path string) error {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
