@@ -58,7 +58,7 @@ Exit status: 0 when the resource was recovered correctly, 1 otherwise.`,
 			opts.exe = exe
 			opts.json = format == "json"
 			out := c.OutOrStdout()
-			opts.color = !opts.json && isTerminal(out)
+			opts.color = !opts.json && useColor(out)
 			res, err := runDemo(ctx, out, c.ErrOrStderr(), opts)
 			if opts.json {
 				if err != nil {

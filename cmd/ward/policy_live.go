@@ -79,7 +79,7 @@ be reached, 2 on usage errors.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(res)
 			}
-			renderApply(out, file, dryRun, res, isTerminal(out))
+			renderApply(out, file, dryRun, res, useColor(out))
 			return nil
 		},
 	}

@@ -26,7 +26,7 @@ DC, every node (online, offline, standby, maintenance, UNCLEAN), every
 resource with its role and node, failed actions with the agent's message,
 the fencing history and the transition in progress.
 
-Colours are used when stdout is a terminal. --watch redraws the screen in
+Colours are used when stdout is a terminal (unless NO_COLOR is set). --watch redraws the screen in
 place every --interval until Ctrl-C. -o json prints the daemon's answer
 (see docs/api.md, GET /v1/status).
 
@@ -52,7 +52,7 @@ failed, 2 on usage errors.`,
 			defer cl.CloseIdleConnections()
 			out := c.OutOrStdout()
 			if watch {
-				return watchStatus(ctx, out, cl, interval, isTerminal(out))
+				return watchStatus(ctx, out, cl, interval, isTerminal(out), useColor(out))
 			}
 			st, err := cl.Status(ctx)
 			if err != nil {
@@ -63,7 +63,7 @@ failed, 2 on usage errors.`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			renderStatus(out, st, isTerminal(out))
+			renderStatus(out, st, useColor(out))
 			return nil
 		},
 	}
@@ -76,7 +76,7 @@ failed, 2 on usage errors.`,
 
 // watchStatus redraws the status every interval until ctx is done. A
 // daemon that cannot be reached is shown as such and retried.
-func watchStatus(ctx context.Context, out io.Writer, cl *api.Client, interval time.Duration, tty bool) error {
+func watchStatus(ctx context.Context, out io.Writer, cl *api.Client, interval time.Duration, tty, color bool) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -88,7 +88,7 @@ func watchStatus(ctx context.Context, out io.Writer, cl *api.Client, interval ti
 		if err != nil {
 			fmt.Fprintf(&frame, "%s\n\n", daemonError(cl.Socket(), err).(*exitError).msg)
 		} else {
-			renderStatus(&frame, st, tty)
+			renderStatus(&frame, st, color)
 		}
 		fmt.Fprintf(&frame, "\n(every %v, Ctrl-C to stop)\n", interval)
 		if tty {
@@ -104,6 +104,12 @@ func watchStatus(ctx context.Context, out io.Writer, cl *api.Client, interval ti
 		case <-t.C:
 		}
 	}
+}
+
+// useColor reports whether to colour output to w: on a terminal, unless
+// NO_COLOR is set or TERM is "dumb".
+func useColor(w io.Writer) bool {
+	return isTerminal(w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -188,7 +188,7 @@ func TestStatusWatchLoop(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &signalWriter{writes: make(chan struct{})}
 	done := make(chan error, 1)
-	go func() { done <- watchStatus(ctx, w, cl, 100*time.Millisecond, true) }()
+	go func() { done <- watchStatus(ctx, w, cl, 100*time.Millisecond, true, false) }()
 	<-w.writes // first frame, daemon up
 	b.Lock()
 	b.Err = api.Errorf(api.CodeUnavailable, "starting")
