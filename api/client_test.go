@@ -15,7 +15,7 @@ import (
 
 // startServer runs a server for f on a socket in a temporary directory
 // and returns its path; the server stops when the test ends.
-func startServer(t *testing.T, f Backend) string {
+func startServer(t testing.TB, f Backend) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "run", "ward.sock")
 	ctx, cancel := context.WithCancel(context.Background())
