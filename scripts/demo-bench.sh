@@ -7,35 +7,37 @@ set -euo pipefail
 n=${1:-20}
 cd "$(dirname "$0")/.."
 ward=${WARD:-}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 if [[ -z "$ward" ]]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
 	go build -o "$tmp/ward" ./cmd/ward
 	ward=$tmp/ward
 fi
-command -v jq >/dev/null || { echo "demo-bench: jq is required (apt-get install jq)" >&2; exit 1; }
-results=()
+# field NAME JSON: the integer value of a top-level numeric field.
+field() { grep -o "\"$1\":[0-9]*" <<<"$2" | head -1 | cut -d: -f2; }
 fail=0
+: >"$tmp/ok"
 for i in $(seq 1 "$n"); do
-	if out=$("$ward" demo -o json 2>/dev/null); then
-		results+=("$out")
-		printf 'run %2d: %s\n' "$i" "$(jq -c '{from, to, detect_ms, fenced_ms, recover_ms, active_nodes}' <<<"$out")"
+	if out=$("$ward" demo -o json 2>"$tmp/stderr"); then
+		echo "$out" >>"$tmp/ok"
+		printf 'run %2d: %s\n' "$i" "$out"
 	else
 		fail=$((fail + 1))
-		printf 'run %2d: FAILED: %s\n' "$i" "$(jq -r '.error // "no output"' <<<"${out:-{}}" 2>/dev/null || echo "$out")"
+		printf 'run %2d: FAILED: %s\n' "$i" "${out:-$(tail -3 "$tmp/stderr")}"
 	fi
 done
-ok=${#results[@]}
+ok=$(wc -l <"$tmp/ok")
 echo "runs: $n, recovered correctly: $ok, failed: $fail"
 [[ $ok -gt 0 ]] || exit 1
-stats() { # field -> "median M, worst W"
-	printf '%s\n' "${results[@]}" | jq -s --arg f "$1" '
-		[.[][$f]] | sort as $v | ($v | length) as $n |
-		(if $n % 2 == 1 then $v[($n - 1) / 2] else ($v[$n / 2 - 1] + $v[$n / 2]) / 2 end) as $med |
-		"median \($med), worst \($v[-1]), best \($v[0])"' -r
+stats() { # NAME -> "median M, worst W, best B" over the successful runs
+	local vals
+	vals=$(while read -r line; do field "$1" "$line"; done <"$tmp/ok" | sort -n)
+	awk -v name="$1" '{ v[NR] = $1 } END {
+		med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%-11s median %g, worst %d, best %d\n", name ":", med, v[NR], v[1] }' <<<"$vals"
 }
-echo "detect_ms:  $(stats detect_ms)"
-echo "fenced_ms:  $(stats fenced_ms)"
-echo "recover_ms: $(stats recover_ms)"
-echo "startup_ms: $(stats startup_ms)"
+stats detect_ms
+stats fenced_ms
+stats recover_ms
+stats startup_ms
 [[ $fail -eq 0 ]]
