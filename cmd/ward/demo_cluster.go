@@ -146,6 +146,9 @@ name = "ward-demo"
 stonith_enabled = true
 no_quorum_policy = "stop"
 timing = "lan"
+# The three daemons start together: no node is quorate before it has seen
+# all three once, so none fences a node that is merely slower to start.
+wait_for_all = true
 `)
 	for _, n := range c.nodes {
 		fmt.Fprintf(&b, "\n[[node]]\nname = %q\naddresses = [%q]\n", n.name, fmt.Sprintf("127.0.0.1:%d", n.port))

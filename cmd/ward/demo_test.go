@@ -68,6 +68,9 @@ func TestDemoPolicyIsValid(t *testing.T) {
 			t.Errorf("node %s addresses = %v, want [%s]", n.Name, n.Addresses, want)
 		}
 	}
+	if cfg.Cluster.WaitForAll == nil || !*cfg.Cluster.WaitForAll {
+		t.Errorf("demo policy: wait_for_all = %v, want true (no start-up fencing of a slow node)", cfg.Cluster.WaitForAll)
+	}
 	dev := cfg.Fencing.Devices[0]
 	if want := []string{"/usr/local/bin/ward", "demo", "fence", "--dir", c.dir}; !slices.Equal(dev.Command, want) {
 		t.Errorf("fencing command = %q, want %q", dev.Command, want)
