@@ -137,6 +137,7 @@ type Controller struct {
 	joinRetry time.Duration
 	margin    time.Duration // added to an action's timeout
 	minDead   time.Duration
+	settle    time.Duration // how long a new DC waits for nodes it never saw
 	inbox     chan func(context.Context)
 	wg        sync.WaitGroup
 	requests  chan request  // API requests, served by the loop
@@ -186,6 +187,7 @@ func New(cfg Config) (*Controller, error) {
 	c.claimWait = max(2*c.lease, 4*t.ProbeInterval)
 	c.joinRetry = max(c.claimWait, time.Second)
 	c.margin = max(2*t.MaxDeadAfter(n), 5*time.Second)
+	c.settle = 2*t.RejoinInterval + t.MaxDeadAfter(n)
 	c.loop.init(cfg.Policy, cfg.Store.Policy())
 	return c, nil
 }

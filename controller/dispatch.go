@@ -92,8 +92,8 @@ func (c *Controller) dcStep(ctx context.Context) {
 			}
 		}
 	}
-	if !l.dirty || !c.leaseValid() {
-		return
+	if !l.dirty || !c.leaseValid() || len(l.applies) > 0 {
+		return // a policy being applied is scheduled once acknowledged
 	}
 	l.dirty = false
 	st := c.snapshot()

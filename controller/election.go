@@ -227,7 +227,7 @@ func (c *Controller) win(ctx context.Context) {
 		c.log.Warn("could not take the DC role", "term", cl.term, "err", err)
 		return
 	}
-	l.isDC, l.myTerm = true, cl.term
+	l.isDC, l.myTerm, l.wonAt = true, cl.term, c.clk.Now()
 	l.dcName, l.dcTerm = c.node, cl.term
 	c.cl.SetTerm(cl.term)
 	clear(l.acks)

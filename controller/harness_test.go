@@ -91,7 +91,8 @@ type tnode struct {
 	hb     *heartbeat.Cluster
 	store  *Store
 	cancel context.CancelFunc
-	done   chan struct{}
+	done   chan struct{} // closed once every component stopped
+	exDone chan struct{} // closed once the executor stopped
 	logs   *syncBuffer
 	up     bool
 }
@@ -236,14 +237,20 @@ func (h *harness) start(name string) *tnode {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	n.ctrl, n.ex, n.hb, n.store, n.cancel, n.done, n.up = ctrl, ex, hb, st, cancel, make(chan struct{}), true
+	h.mu.Lock()
+	n.ctrl, n.ex, n.hb, n.store, n.cancel, n.done, n.exDone, n.up = ctrl, ex, hb, st, cancel, make(chan struct{}), make(chan struct{}), true
+	exDone := n.exDone
+	h.mu.Unlock()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if err := hb.Run(ctx); err != nil {
 			t.Errorf("heartbeat %s: %v", name, err)
 		}
 	})
-	wg.Go(func() { _ = ex.Run(ctx) })
+	wg.Go(func() {
+		_ = ex.Run(ctx)
+		close(exDone)
+	})
 	wg.Go(func() { _ = ctrl.Run(ctx) })
 	done := n.done
 	go func() {
@@ -258,14 +265,14 @@ func (h *harness) start(name string) *tnode {
 func (h *harness) stop(name string) {
 	n := h.nodes[name]
 	h.mu.Lock()
-	up := n.up
+	up, cancel, done := n.up, n.cancel, n.done
 	n.up = false
 	h.mu.Unlock()
 	if !up {
 		return
 	}
-	n.cancel()
-	<-n.done
+	cancel()
+	<-done
 }
 
 // crash cuts a node off the network and then stops its daemon, so the
@@ -284,9 +291,20 @@ func (h *harness) powerOff(name string) error {
 	if fails {
 		return errors.New("lab: power switch does not answer")
 	}
-	h.nw.Isolate(h.nodes[name].addr)
-	h.stop(name)
-	if err := os.RemoveAll(h.nodes[name].agentDir); err != nil {
+	// Power off is instant: the node is cut off and its executor (and
+	// every agent process) stopped before the device answers. The rest
+	// of the daemon winds down on its own: waiting for it here could
+	// wait for a fence that node itself is running.
+	n := h.nodes[name]
+	h.nw.Isolate(n.addr)
+	h.mu.Lock()
+	up, cancel, exDone := n.up, n.cancel, n.exDone
+	h.mu.Unlock()
+	if up {
+		cancel()
+		<-exDone
+	}
+	if err := os.RemoveAll(n.agentDir); err != nil {
 		return err
 	}
 	h.record("fence", name, "")
@@ -295,6 +313,7 @@ func (h *harness) powerOff(name string) error {
 
 // restart brings a fenced or crashed node back on a healed network.
 func (h *harness) restart(name string) *tnode {
+	h.stop(name)
 	h.nw.Heal(h.nodes[name].addr)
 	return h.start(name)
 }

@@ -2,7 +2,9 @@ package controller
 
 import (
 	"context"
+
 	"encoding/hex"
+	"github.com/ward-ha/ward/heartbeat"
 	"sort"
 	"strconv"
 
@@ -41,6 +43,10 @@ func (c *Controller) joinStep(ctx context.Context) bool {
 			delete(l.joined, n)
 			delete(l.joinAsked, n)
 		}
+	}
+	if w := c.settling(); w != "" {
+		c.log.Debug("waiting for a node this DC has not seen yet before deciding it is lost", "node", w)
+		return false
 	}
 	return ready && l.conflict == ""
 }
@@ -288,4 +294,23 @@ func (c *Controller) selfStarted() int64 {
 		return 0
 	}
 	return m.Meta.Started
+}
+
+// settling returns a node that others saw (its boot is known) but this
+// DC has never seen itself, while the DC is younger than the settle
+// time: such a node may be joining right now, and deciding it is lost
+// (unclean, to be fenced) would fence a healthy node at start-up.
+// Pacemaker waits dc-deadtime for the same reason.
+func (c *Controller) settling() string {
+	l := &c.loop
+	if c.clk.Now().Sub(l.wonAt) >= c.settle || !stonith(l.cfg) {
+		return ""
+	}
+	for _, n := range l.cfg.Nodes {
+		m, ok := l.mem.Member(n.Name)
+		if _, known := l.boots[n.Name]; known && ok && m.State == heartbeat.StateUnknown {
+			return n.Name
+		}
+	}
+	return ""
 }

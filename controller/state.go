@@ -29,6 +29,7 @@ type loopState struct {
 	claim  *claimState
 	isDC   bool
 	myTerm uint64
+	wonAt  time.Time
 
 	// DC: lease answers (ping send time, per node).
 	acks map[string]time.Time
