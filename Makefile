@@ -34,3 +34,6 @@ test: deps build check unit integration fuzz conformance
 
 clean:
 	rm -rf bin
+
+demo: build
+	$(BIN) demo

@@ -26,13 +26,14 @@ they need no running cluster.`,
   ward policy show /etc/ward/policy.toml -o json`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return &usageError{cmd: c.CommandPath(), err: errors.New("missing subcommand (check or show)")}
+			return &usageError{cmd: c.CommandPath(), err: errors.New("missing subcommand (check, show or apply)")}
 		},
 	}
 	c.AddCommand(
 		newPolicyCheckCmd(),
 		newPolicyShowCmd(),
 	)
+	addLivePolicyCmds(c)
 	return c
 }
 

@@ -35,6 +35,10 @@ resources move.`,
 		newExplainCmd(),
 		newImportCmd(),
 		newKeyCmd(),
+		newDaemonCmd(),
+		newStatusCmd(),
+		newNodeCmd(),
+		newDemoCmd(),
 	)
 	return root
 }
