@@ -2,14 +2,17 @@ package controller
 
 import (
 	"context"
+	"strings"
+
 	"errors"
 	"github.com/ward-ha/ward/api"
+	"github.com/ward-ha/ward/policy"
 	"testing"
 	"time"
 )
 
 // startAll boots every node and waits for one DC and vip running.
-func startAll(t *testing.T, h *harness) string {
+func startAll(t testing.TB, h *harness) string {
 	t.Helper()
 	for _, n := range h.sortedNodes() {
 		h.start(n)
@@ -79,6 +82,25 @@ func TestClusterDCKilledRecoversAfterFencing(t *testing.T) {
 	rec, ok := h.nodes[newDC].store.LastFencing("n1")
 	if !ok || !rec.OK {
 		t.Errorf("LastFencing(n1) on %s = %+v, %v; want a success", newDC, rec, ok)
+	}
+
+	// An order of the dead DC's term that arrives late is refused.
+	other := "n2"
+	if h.running("vip")[0] == other {
+		other = "n3"
+	}
+	n := h.nodes[other]
+	stale := n.store.Term().Seen - 1
+	b, err := encodeMessage(message{Kind: msgAction, Term: stale, Transition: 1, Action: &actionMsg{ID: 0, Kind: policy.ActionStart,
+		Resource: "vip", Node: other, Agent: "dummy", TimeoutMS: 5000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark = len(h.events)
+	n.ctrl.post(context.Background(), func(ctx context.Context) { n.ctrl.onWire(ctx, "n1", b) })
+	h.eventually(5*time.Second, "the stale action refused", func() bool { return strings.Contains(n.logs.String(), "refusing an action") })
+	if i := h.eventIndex(mark, "start", other, "vip"); i >= 0 {
+		t.Errorf("%s started vip on an order of stale term %d", other, stale)
 	}
 }
 

@@ -153,6 +153,13 @@ func (c *Controller) onVote(ctx context.Context, from string, m message) {
 	if m.Granted && m.Term == cl.term {
 		cl.grants[from] = cl.sent
 		c.checkClaim(ctx)
+		return
+	}
+	// A refusal (the voter does not see what this node sees yet, or
+	// still follows a DC's lease) is retried soon with a new term rather
+	// than after the whole claim wait.
+	if retry := c.clk.Now().Add(2 * c.tick); retry.Before(cl.deadline) && !cl.fencing {
+		cl.deadline = retry
 	}
 }
 

@@ -65,7 +65,7 @@ type event struct {
 }
 
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	nw  *heartbeattest.Network
 	src string
 	dir string
@@ -114,7 +114,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T, src string) *harness {
+func newHarness(t testing.TB, src string) *harness {
 	t.Helper()
 	h := &harness{t: t, nw: heartbeattest.NewNetwork(), src: src, dir: t.TempDir(),
 		nodes: map[string]*tnode{}, dcs: map[uint64]map[string]bool{}, fenceFails: map[string]bool{}}
