@@ -391,6 +391,9 @@ func (c *Controller) onMembership() {
 	for _, m := range l.mem.Members {
 		if m.HasMeta && !m.Witness {
 			l.noteBoot(m.Name, m.Meta)
+			if !m.Self && m.Meta.Term > c.store.Term().Seen {
+				c.observe(m.Meta.Term, m.Name) // a higher term in gossip ends this node's DC role
+			}
 		}
 		old, _ := prev.Member(m.Name)
 		if old.State.Present() && !m.State.Present() && !m.Self {

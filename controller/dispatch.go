@@ -99,6 +99,7 @@ func (c *Controller) dcStep(ctx context.Context) {
 	st := c.snapshot()
 	now := c.clk.Now()
 	t := policy.Schedule(l.cfg, st, now)
+	c.ensureMonitors(&t, st)
 	l.recheck = time.Time{}
 	if t.NextRecheck != nil {
 		l.recheck = *t.NextRecheck
@@ -248,10 +249,17 @@ func (c *Controller) checkTimeouts() {
 		return
 	}
 	now := c.clk.Now()
-	for i := range tr.state {
-		if tr.state[i] == actInflight && now.After(tr.deadline[i]) {
-			c.fail(tr, i, "no result within its timeout plus margin: counted as failed")
+	for i, a := range tr.t.Actions {
+		if tr.state[i] != actInflight || !now.After(tr.deadline[i]) {
+			continue
 		}
+		if a.Kind == policy.ActionStop || a.Kind == policy.ActionDemote {
+			// A stop that cannot be confirmed leaves the resource's
+			// state unknown there: fence the node (or block it),
+			// unless the node's next report says otherwise.
+			c.loop.updateResource(a.Node, policy.ResourceStatus{ID: a.Resource, Role: policy.RoleStopped, FailedStop: true})
+		}
+		c.fail(tr, i, "no result within its timeout plus margin: counted as failed")
 	}
 }
 
@@ -278,6 +286,14 @@ func (c *Controller) onResult(ctx context.Context, from string, m message) {
 		return
 	}
 	if res.OK {
+		if a := tr.t.Actions[res.ID]; a.Kind == policy.ActionMonitor {
+			if r := l.joined[from]; r != nil {
+				if r.Monitors == nil {
+					r.Monitors = map[string][]int64{}
+				}
+				r.Monitors[a.Resource] = append(r.Monitors[a.Resource], time.Duration(a.Interval).Milliseconds())
+			}
+		}
 		tr.state[res.ID] = actDone
 		tr.inflight--
 		tr.done++

@@ -183,12 +183,36 @@ func (c *Controller) report(withSource bool) *nodeReport {
 	l := &c.loop
 	r := &nodeReport{Node: c.node, Boot: c.currentBoot(c.node, ""), Started: c.selfStarted(), Epoch: l.pol.Epoch, PolicySHA: l.pol.SHA256,
 		Attributes: map[string]string{}, Boots: map[string]bootInfo{}}
+	seen := map[string]bool{}
 	for _, id := range c.ex.Resources() {
 		h, ok := c.ex.History(id)
 		if !ok {
 			continue
 		}
-		r.Resources = append(r.Resources, statusFromHistory(h))
+		rs := statusFromHistory(h)
+		seen[id] = true
+		// An operation still running may leave the resource active:
+		// say so (Pacemaker's pending operations).
+		switch l.inflight[id] {
+		case policy.ActionStart:
+			if rs.Role == policy.RoleStopped {
+				rs.Role = policy.RoleStarted
+			}
+		case policy.ActionPromote:
+			rs.Role = policy.RolePromoted
+		}
+		r.Resources = append(r.Resources, rs)
+		for _, m := range c.ex.Monitors(id) {
+			if r.Monitors == nil {
+				r.Monitors = map[string][]int64{}
+			}
+			r.Monitors[id] = append(r.Monitors[id], m.Interval.Milliseconds())
+		}
+	}
+	for id, k := range l.inflight {
+		if !seen[id] && (k == policy.ActionStart || k == policy.ActionPromote) {
+			r.Resources = append(r.Resources, policy.ResourceStatus{ID: id, Role: policy.RoleStarted})
+		}
 	}
 	sort.Slice(r.Resources, func(i, j int) bool { return r.Resources[i].ID < r.Resources[j].ID })
 	for k, v := range l.attrs {

@@ -47,9 +47,17 @@ func (c *Controller) onAction(ctx context.Context, from string, m message) {
 	}
 	cfg := l.cfg
 	term, tid := m.Term, m.Transition
+	if a.Resource != "" {
+		l.inflight[a.Resource] = a.Kind
+	}
 	c.goWorker(ctx, func(ctx context.Context) {
 		res := c.runAction(ctx, cfg, term, a)
-		c.post(ctx, func(ctx context.Context) { c.reportResult(ctx, term, tid, res) })
+		c.post(ctx, func(ctx context.Context) {
+			if l.inflight[a.Resource] == a.Kind {
+				delete(l.inflight, a.Resource)
+			}
+			c.reportResult(ctx, term, tid, res)
+		})
 	})
 }
 

@@ -122,6 +122,9 @@ type nodeReport struct {
 	FlagsTerm uint64               `json:"flags_term,omitempty"`
 	// View is the last DC view this member kept, with its term.
 	View *clusterView `json:"view,omitempty"`
+	// Monitors lists the recurring monitors enabled per resource
+	// (intervals in ms).
+	Monitors map[string][]int64 `json:"monitors,omitempty"`
 }
 
 // bootInfo identifies one boot of a node.
@@ -293,7 +296,7 @@ func (r *nodeReport) check() error {
 		return err
 	}
 	if len(r.Resources) > maxListLen || len(r.Attributes) > maxMapEntries || len(r.Boots) > maxMapEntries ||
-		len(r.Fenced) > maxListLen || len(r.Flags) > maxMapEntries {
+		len(r.Fenced) > maxListLen || len(r.Flags) > maxMapEntries || len(r.Monitors) > maxMapEntries {
 		return fmt.Errorf("state of %s: too many entries", r.Node)
 	}
 	if r.View != nil {

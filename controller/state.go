@@ -60,6 +60,7 @@ type loopState struct {
 	applies  []*pendingApply
 
 	// Member side.
+	inflight    map[string]policy.ActionKind // resource -> action running here
 	attrs       map[string]string
 	probed      map[string]bool
 	probing     bool
@@ -83,6 +84,7 @@ func (l *loopState) init(cfg *policy.Config, pol PolicyState) {
 	l.devices = map[string]string{}
 	l.maybe = map[string]map[string]policy.ResourceStatus{}
 	l.attrs = map[string]string{}
+	l.inflight = map[string]policy.ActionKind{}
 	l.probed = map[string]bool{}
 	l.senders = map[string]chan []byte{}
 }
