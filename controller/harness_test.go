@@ -183,7 +183,8 @@ func (h *harness) start(name string) *tnode {
 	}
 	timing, _ := heartbeat.Profile(heartbeat.ProfileLAN)
 	timing.RejoinInterval = 200 * time.Millisecond
-	hcfg := heartbeat.Config{ClusterName: "test", Self: name, Timing: timing, Keyring: &testKeyring, Logger: log}
+	hcfg := heartbeat.Config{ClusterName: "test", Self: name, Timing: timing, Keyring: &testKeyring, Logger: log,
+		TwoNode: cfg.Cluster.TwoNode, WaitForAll: cfg.Cluster.TwoNode}
 	for _, pn := range cfg.Nodes {
 		hcfg.Nodes = append(hcfg.Nodes, heartbeat.NodeSpec{Name: pn.Name, Addresses: pn.Addresses, Votes: 1})
 	}
