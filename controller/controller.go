@@ -390,7 +390,7 @@ func (c *Controller) onMembership() {
 	l.mem = c.cl.Membership()
 	for _, m := range l.mem.Members {
 		if m.HasMeta && !m.Witness {
-			l.noteBoot(m.Name, m.Meta)
+			l.noteBoot(m.Name, m.Meta, c.clk.Now())
 			if !m.Self && m.Meta.Term > c.store.Term().Seen {
 				c.observe(m.Meta.Term, m.Name) // a higher term in gossip ends this node's DC role
 			}

@@ -234,7 +234,7 @@ func (c *Controller) win(ctx context.Context) {
 		c.log.Warn("could not take the DC role", "term", cl.term, "err", err)
 		return
 	}
-	l.isDC, l.myTerm, l.wonAt = true, cl.term, c.clk.Now()
+	l.isDC, l.myTerm = true, cl.term
 	l.dcName, l.dcTerm = c.node, cl.term
 	c.cl.SetTerm(cl.term)
 	clear(l.acks)
@@ -243,6 +243,11 @@ func (c *Controller) win(ctx context.Context) {
 	}
 	clear(l.joined)
 	clear(l.joinAsked)
+	// Reports from an earlier term may be stale (another DC acted in
+	// between): what lost nodes may run now comes from this term's
+	// reports and the latest view the members hand over at join.
+	clear(l.known)
+	l.inherited = nil
 	l.trans = nil
 	l.conflict = ""
 	l.dirty = true

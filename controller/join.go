@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"encoding/hex"
-	"github.com/ward-ha/ward/heartbeat"
 	"sort"
 	"strconv"
 
@@ -294,7 +293,7 @@ func (c *Controller) onState(ctx context.Context, from string, m message) {
 	l.known[from] = r
 	l.joined[from] = r
 	for n, b := range r.Boots {
-		l.mergeBoot(n, b)
+		l.mergeBoot(n, b, c.clk.Now())
 	}
 	for _, f := range r.Fenced {
 		c.recordFence(f)
@@ -320,21 +319,31 @@ func (c *Controller) selfStarted() int64 {
 	return m.Meta.Started
 }
 
-// settling returns a node that others saw (its boot is known) but this
-// DC has never seen itself, while the DC is younger than the settle
-// time: such a node may be joining right now, and deciding it is lost
-// (unclean, to be fenced) would fence a healthy node at start-up.
-// Pacemaker waits dc-deadtime for the same reason.
+// settling returns an absent node whose latest boot this DC learned
+// from others (reports) and has not seen itself, less than the settle
+// time ago: such a node may be joining right now (at start-up, or after
+// a reboot), and deciding it is lost (unclean, to be fenced) would fence
+// a healthy node. Pacemaker waits dc-deadtime for the same reason.
 func (c *Controller) settling() string {
 	l := &c.loop
-	if c.clk.Now().Sub(l.wonAt) >= c.settle || !stonith(l.cfg) {
+	if !stonith(l.cfg) {
 		return ""
 	}
+	now := c.clk.Now()
 	for _, n := range l.cfg.Nodes {
-		m, ok := l.mem.Member(n.Name)
-		if _, known := l.boots[n.Name]; known && ok && m.State == heartbeat.StateUnknown {
+		b, known := l.boots[n.Name]
+		if !known || l.present(n.Name) || l.fencedOK[n.Name][b.ID] || c.sawBoot(n.Name, b.ID) {
+			continue
+		}
+		if now.Sub(l.bootLearned[n.Name]) < c.settle {
 			return n.Name
 		}
 	}
 	return ""
+}
+
+// sawBoot reports whether this node's own membership shows boot of node.
+func (c *Controller) sawBoot(node, boot string) bool {
+	m, ok := c.loop.mem.Member(node)
+	return ok && m.HasMeta && hex.EncodeToString(m.Meta.BootID[:]) == boot
 }

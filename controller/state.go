@@ -29,7 +29,6 @@ type loopState struct {
 	claim  *claimState
 	isDC   bool
 	myTerm uint64
-	wonAt  time.Time
 
 	// DC: lease answers (ping send time, per node).
 	acks map[string]time.Time
@@ -39,11 +38,13 @@ type loopState struct {
 	joinAsked map[string]time.Time
 	known     map[string]*nodeReport // last report of every node (kept for lost nodes)
 	boots     map[string]bootInfo    // latest boot of each node
-	fencedOK  map[string]map[string]bool
-	flags     map[string]nodeFlags
-	flagsTerm uint64
-	conflict  string
-	devices   map[string]string // fencing device -> node the scheduler placed it on
+	// bootLearned is when this node learned boots[node].
+	bootLearned map[string]time.Time
+	fencedOK    map[string]map[string]bool
+	flags       map[string]nodeFlags
+	flagsTerm   uint64
+	conflict    string
+	devices     map[string]string // fencing device -> node the scheduler placed it on
 	// maybe holds, per node, resources a start or promotion was sent
 	// for without a result yet: a lost node may run them.
 	maybe map[string]map[string]policy.ResourceStatus
@@ -78,6 +79,7 @@ func (l *loopState) init(cfg *policy.Config, pol PolicyState) {
 	l.joinAsked = map[string]time.Time{}
 	l.known = map[string]*nodeReport{}
 	l.boots = map[string]bootInfo{}
+	l.bootLearned = map[string]time.Time{}
 	l.fencedOK = map[string]map[string]bool{}
 	l.flags = map[string]nodeFlags{}
 	l.backoff = map[string]fenceBackoff{}
@@ -90,17 +92,18 @@ func (l *loopState) init(cfg *policy.Config, pol PolicyState) {
 }
 
 // noteBoot records a boot of node seen in gossip metadata.
-func (l *loopState) noteBoot(node string, m heartbeat.Meta) {
-	l.mergeBoot(node, bootInfo{ID: hex.EncodeToString(m.BootID[:]), Started: m.Started})
+func (l *loopState) noteBoot(node string, m heartbeat.Meta, now time.Time) {
+	l.mergeBoot(node, bootInfo{ID: hex.EncodeToString(m.BootID[:]), Started: m.Started}, now)
 }
 
 // mergeBoot keeps the latest boot of node.
-func (l *loopState) mergeBoot(node string, b bootInfo) {
+func (l *loopState) mergeBoot(node string, b bootInfo, now time.Time) {
 	if b.ID == "" || b.ID == zeroBoot {
 		return
 	}
 	if cur, ok := l.boots[node]; !ok || b.Started > cur.Started {
 		l.boots[node] = b
+		l.bootLearned[node] = now
 	}
 }
 
