@@ -91,6 +91,12 @@ func (c *Controller) onJoin(ctx context.Context, from string, m message) {
 // runs f on the loop.
 func (c *Controller) probeThen(ctx context.Context, f func(context.Context)) {
 	l := &c.loop
+	if l.probing {
+		// A report must not go out while probes run: it would miss
+		// resources that are running here.
+		l.afterProbe = append(l.afterProbe, f)
+		return
+	}
 	reqs := c.unprobed()
 	if len(reqs) == 0 {
 		f(ctx)
@@ -109,7 +115,11 @@ func (c *Controller) probeThen(ctx context.Context, f func(context.Context)) {
 		}
 		c.post(ctx, func(ctx context.Context) {
 			l.probing = false
-			f(ctx)
+			waiting := append([]func(context.Context){f}, l.afterProbe...)
+			l.afterProbe = nil
+			for _, g := range waiting {
+				g(ctx)
+			}
 		})
 	})
 }

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"encoding/hex"
 	"time"
 
@@ -65,6 +66,7 @@ type loopState struct {
 	attrs       map[string]string
 	probed      map[string]bool
 	probing     bool
+	afterProbe  []func(context.Context) // run once the probes in flight are done
 	reportDirty bool
 	view        *clusterView
 	nq          nqState
