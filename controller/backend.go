@@ -310,7 +310,7 @@ func (c *Controller) status() api.ClusterStatus {
 			res = r.Error
 		}
 		out.Fencing = append(out.Fencing, api.FenceEvent{Node: r.Target, Device: r.Device, Action: r.Action, Result: res,
-			RequestedBy: r.Executor, At: r.Completed})
+			RequestedBy: r.RequestedBy, At: r.Completed})
 	}
 	return out
 }

@@ -205,6 +205,7 @@ func (c *Controller) fencePeerForClaim(ctx context.Context, peer string) {
 	c.goWorker(ctx, func(ctx context.Context) {
 		res := c.fencer.Fence(ctx, cfg, peer)
 		rec := fenceRecord(res, term, boot)
+		rec.RequestedBy = c.node
 		if err := c.store.AppendFencing(rec); err != nil {
 			c.log.Error("cannot persist a fencing result", "err", err)
 			rec.OK = false

@@ -51,7 +51,7 @@ func (c *Controller) onAction(ctx context.Context, from string, m message) {
 		l.inflight[a.Resource] = a.Kind
 	}
 	c.goWorker(ctx, func(ctx context.Context) {
-		res := c.runAction(ctx, cfg, term, a)
+		res := c.runAction(ctx, cfg, term, from, a)
 		c.post(ctx, func(ctx context.Context) {
 			if l.inflight[a.Resource] == a.Kind {
 				delete(l.inflight, a.Resource)
@@ -78,7 +78,7 @@ func (c *Controller) reportResult(ctx context.Context, term, tid uint64, res *re
 }
 
 // runAction runs a on this node and blocks until it is done.
-func (c *Controller) runAction(ctx context.Context, cfg *policy.Config, term uint64, a *actionMsg) *resultMsg {
+func (c *Controller) runAction(ctx context.Context, cfg *policy.Config, term uint64, dc string, a *actionMsg) *resultMsg {
 	out := &resultMsg{ID: a.ID}
 	timeout := time.Duration(a.TimeoutMS) * time.Millisecond
 	switch a.Kind {
@@ -89,6 +89,7 @@ func (c *Controller) runAction(ctx context.Context, cfg *policy.Config, term uin
 		}
 		res := c.fencer.Fence(ctx, cfg, a.Target)
 		rec := fenceRecord(res, term, a.Boot)
+		rec.RequestedBy = dc
 		if err := c.store.AppendFencing(rec); err != nil {
 			rec.OK = false
 			rec.Error = "fenced, but the result could not be persisted: " + err.Error()

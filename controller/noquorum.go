@@ -63,7 +63,7 @@ func (c *Controller) noQuorum(ctx context.Context) {
 			if !ok {
 				continue
 			}
-			if res := c.runAction(ctx, cfg, 0, m); !res.OK {
+			if res := c.runAction(ctx, cfg, 0, "", m); !res.OK {
 				c.log.Error("no quorum: a local action failed", "action", policy.FormatAction(a), "err", res.Error)
 			}
 		}

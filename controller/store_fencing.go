@@ -18,6 +18,8 @@ type FenceRecord struct {
 	Device string `json:"device,omitempty"`
 	// Executor is the node that ran the device.
 	Executor string `json:"executor,omitempty"`
+	// RequestedBy is the DC that ordered it.
+	RequestedBy string `json:"requested_by,omitempty"`
 	// Term is the DC term that ordered it.
 	Term uint64 `json:"term"`
 	// OK reports success: the target is known to be off (or reset).
