@@ -27,4 +27,26 @@ type Backend interface {
 	// flag. It returns after the change is recorded by the DC; it
 	// refuses with CodeUnknownNode, CodeNoQuorum or CodeNotDC.
 	SetNode(ctx context.Context, req NodeRequest) error
+	// ResourceAction moves, bans, clears, starts, stops or cleans up a
+	// resource. Move, ban, clear, start and stop change the live policy
+	// (a new epoch, like ApplyPolicy); cleanup clears fail counts on the
+	// executors. It returns once the change is recorded by the DC and
+	// refuses with CodeNotFound (no such resource), CodeUnknownNode,
+	// CodeBadRequest, CodeNoQuorum or CodeNotDC.
+	ResourceAction(ctx context.Context, req ResourceRequest) (ResourceResult, error)
+	// SetCluster changes cluster-wide switches (maintenance) in the live
+	// policy, like ApplyPolicy.
+	SetCluster(ctx context.Context, req ClusterRequest) (ApplyResult, error)
+	// Explain runs the scheduler on the live policy and the current
+	// state and explains where resource runs and why. It refuses an
+	// unknown resource with CodeNotFound.
+	Explain(ctx context.Context, resource string) (ExplainResult, error)
+}
+
+// EventSource serves the event log (GET /v1/events). It is safe for
+// concurrent use; Events does not block on anything but its own lock.
+type EventSource interface {
+	// Events returns the events matching q, oldest first, and the
+	// highest Seq recorded.
+	Events(q EventQuery) Events
 }

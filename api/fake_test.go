@@ -7,14 +7,16 @@ import (
 
 // fakeBackend records calls and answers with scripted values.
 type fakeBackend struct {
-	mu        sync.Mutex
-	status    ClusterStatus
-	policy    PolicyInfo
-	apply     ApplyResult
-	err       error
-	applied   []ApplyRequest
-	nodeCalls []NodeRequest
-	block     chan struct{} // if not nil, Status waits on it or ctx
+	mu            sync.Mutex
+	status        ClusterStatus
+	policy        PolicyInfo
+	apply         ApplyResult
+	err           error
+	applied       []ApplyRequest
+	nodeCalls     []NodeRequest
+	resourceCalls []ResourceRequest
+	clusterCalls  []ClusterRequest
+	block         chan struct{} // if not nil, Status waits on it or ctx
 }
 
 func (f *fakeBackend) Status(ctx context.Context) (ClusterStatus, error) {
@@ -51,4 +53,24 @@ func (f *fakeBackend) SetNode(_ context.Context, req NodeRequest) error {
 	defer f.mu.Unlock()
 	f.nodeCalls = append(f.nodeCalls, req)
 	return f.err
+}
+
+func (f *fakeBackend) ResourceAction(_ context.Context, req ResourceRequest) (ResourceResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.resourceCalls = append(f.resourceCalls, req)
+	return ResourceResult{Resource: req.Resource, Action: req.Action}, f.err
+}
+
+func (f *fakeBackend) SetCluster(_ context.Context, req ClusterRequest) (ApplyResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clusterCalls = append(f.clusterCalls, req)
+	return f.apply, f.err
+}
+
+func (f *fakeBackend) Explain(_ context.Context, id string) (ExplainResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return ExplainResult{Resource: id, Text: "explained " + id, Scores: []byte(`{"resource":"` + id + `"}`)}, f.err
 }

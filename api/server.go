@@ -19,6 +19,8 @@ const shutdownGrace = 5 * time.Second
 type Server struct {
 	backend Backend
 	log     *slog.Logger
+	// events serves GET /v1/events; nil answers unavailable.
+	events EventSource
 }
 
 // NewServer returns a server for b that logs to log. It starts nothing.
@@ -109,7 +111,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			s.handleNode(w, r, name, NodeAction(action))
 		}
 	default:
-		writeError(w, Errorf(CodeNotFound, "%s: no such endpoint (see docs/api.md)", path))
+		if !s.routeOps(w, r) {
+			writeError(w, Errorf(CodeNotFound, "%s: no such endpoint (see docs/api.md)", path))
+		}
 	}
 }
 

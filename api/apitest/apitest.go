@@ -26,6 +26,18 @@ type Backend struct {
 	// Applied and NodeCalls record the requests, oldest first.
 	Applied   []api.ApplyRequest
 	NodeCalls []api.NodeRequest
+	// ResourceAnswer, ExplainAnswer and ClusterAnswer are returned by
+	// ResourceAction, Explain and SetCluster; ResourceCalls and
+	// ClusterCalls record their requests.
+	ResourceAnswer api.ResourceResult
+	ExplainAnswer  api.ExplainResult
+	ClusterAnswer  api.ApplyResult
+	ResourceCalls  []api.ResourceRequest
+	ClusterCalls   []api.ClusterRequest
+	// OnChange, if not nil, is called (with b locked) after every
+	// request that changes something, so a test can script the status
+	// that follows it.
+	OnChange func(b *Backend)
 }
 
 // Lock locks b's fields.
@@ -61,7 +73,39 @@ func (b *Backend) SetNode(_ context.Context, req api.NodeRequest) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.NodeCalls = append(b.NodeCalls, req)
+	if b.OnChange != nil {
+		b.OnChange(b)
+	}
 	return b.Err
+}
+
+// ResourceAction records req and returns ResourceAnswer or Err.
+func (b *Backend) ResourceAction(_ context.Context, req api.ResourceRequest) (api.ResourceResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ResourceCalls = append(b.ResourceCalls, req)
+	if b.OnChange != nil {
+		b.OnChange(b)
+	}
+	return b.ResourceAnswer, b.Err
+}
+
+// SetCluster records req and returns ClusterAnswer or Err.
+func (b *Backend) SetCluster(_ context.Context, req api.ClusterRequest) (api.ApplyResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ClusterCalls = append(b.ClusterCalls, req)
+	if b.OnChange != nil {
+		b.OnChange(b)
+	}
+	return b.ClusterAnswer, b.Err
+}
+
+// Explain returns ExplainAnswer or Err.
+func (b *Backend) Explain(context.Context, string) (api.ExplainResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.ExplainAnswer, b.Err
 }
 
 // Serve serves b on a unix socket in a temporary directory of t and
