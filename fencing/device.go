@@ -22,11 +22,15 @@ type Device interface {
 // anything; it returns an error naming the field at fault.
 type Plugin func(d policy.FenceDevice) (Device, error)
 
-// Builtins returns the plugins this package provides: exec. The caller
-// may add to the map (or replace entries, as tests do) before New.
+// Builtins returns the plugins this package provides: agent (fence
+// agents found in DefaultAgentDirs, their metadata cached in the map's
+// own cache) and exec. The caller may add to the map (or replace
+// entries, as tests and the daemon do for watchdog and lab) before New.
 func Builtins() map[string]Plugin {
+	cache := NewMetadataCache()
 	return map[string]Plugin{
-		"exec": func(d policy.FenceDevice) (Device, error) { return NewExec(d) },
+		"agent": func(d policy.FenceDevice) (Device, error) { return NewAgent(d, nil, cache) },
+		"exec":  func(d policy.FenceDevice) (Device, error) { return NewExec(d) },
 	}
 }
 

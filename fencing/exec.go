@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"strings"
-	"syscall"
 
 	"github.com/ward-ha/ward/policy"
 )
@@ -44,34 +42,33 @@ func NewExec(d policy.FenceDevice) (*Exec, error) {
 // Fence runs the command. It kills the command's process group when ctx
 // ends.
 func (e *Exec) Fence(ctx context.Context, target, port, action string) error {
-	args := append(append([]string(nil), e.command[1:]...), port)
-	cmd := exec.CommandContext(ctx, e.command[0], args...)
-	cmd.Env = append(append([]string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, e.env...),
-		"WARD_FENCE_TARGET="+target, "WARD_FENCE_PORT="+port, "WARD_FENCE_ACTION="+action)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	var out capped
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		return fmt.Errorf("fencing: device %q: %s did not finish in time: %w", e.id, e.command[0], ctx.Err())
+	if action != "off" && action != "reboot" {
+		return fmt.Errorf("fencing: device %q: action %q is not a fencing action (off or reboot)", e.id, action)
 	}
+	argv := append(append([]string(nil), e.command...), port)
+	env := append(append([]string(nil), e.env...),
+		"WARD_FENCE_TARGET="+target, "WARD_FENCE_PORT="+port, "WARD_FENCE_ACTION="+action)
+	out, code, err := runProcess(ctx, argv, env, nil)
 	if err != nil {
-		msg := strings.TrimSpace(out.String())
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return fmt.Errorf("fencing: device %q: %s %s exited with %d: %s", e.id, e.command[0], port, ee.ExitCode(), msg)
+		if errors.Is(err, errTimeout) {
+			return fmt.Errorf("fencing: device %q: %s did not finish in time: %w", e.id, e.command[0], ctx.Err())
 		}
 		return fmt.Errorf("fencing: device %q: run %s: %w", e.id, e.command[0], err)
+	}
+	if code != 0 {
+		return fmt.Errorf("fencing: device %q: %s %s exited with %d: %s", e.id, e.command[0], port, code, strings.TrimSpace(out))
 	}
 	return nil
 }
 
-// capped is a bytes.Buffer that keeps at most maxExecOutput bytes.
-type capped struct{ b bytes.Buffer }
+// capped is a bytes.Buffer that keeps at most limit bytes.
+type capped struct {
+	b     bytes.Buffer
+	limit int
+}
 
 func (c *capped) Write(p []byte) (int, error) {
-	if room := maxExecOutput - c.b.Len(); room > 0 {
+	if room := c.limit - c.b.Len(); room > 0 {
 		c.b.Write(p[:min(room, len(p))])
 	}
 	return len(p), nil
