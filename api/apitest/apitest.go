@@ -21,6 +21,9 @@ type Backend struct {
 	StatusAnswer api.ClusterStatus
 	PolicyAnswer api.PolicyInfo
 	ApplyAnswer  api.ApplyResult
+	// StatusQueue, if not empty, is answered by Status before
+	// StatusAnswer: each call takes the first entry off the queue.
+	StatusQueue []api.ClusterStatus
 	// Err, if not nil, is returned by every method instead.
 	Err error
 	// Applied and NodeCalls record the requests, oldest first.
@@ -50,6 +53,11 @@ func (b *Backend) Unlock() { b.mu.Unlock() }
 func (b *Backend) Status(context.Context) (api.ClusterStatus, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if len(b.StatusQueue) > 0 && b.Err == nil {
+		st := b.StatusQueue[0]
+		b.StatusQueue = b.StatusQueue[1:]
+		return st, nil
+	}
 	return b.StatusAnswer, b.Err
 }
 

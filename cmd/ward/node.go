@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -44,6 +45,7 @@ only observes them); ready clears it. A flag set in the policy file
 
 func newNodeActionCmd(action api.NodeAction, short, done string) *cobra.Command {
 	var socket, format string
+	var wo waitOptions
 	c := &cobra.Command{
 		Use:   string(action) + " NODE",
 		Short: short,
@@ -63,16 +65,38 @@ errors.`,
 			cl := api.NewClient(socket)
 			defer cl.CloseIdleConnections()
 			req := api.NodeRequest{Node: args[0], Action: action}
+			var ws waitStart
+			if wo.wait {
+				var err error
+				if ws, err = snapshotBefore(ctx, cl); err != nil {
+					return daemonError(socket, err)
+				}
+			}
 			if err := cl.SetNode(ctx, req); err != nil {
 				return daemonError(socket, err)
 			}
+			out := c.OutOrStdout()
 			if format == "json" {
-				return json.NewEncoder(c.OutOrStdout()).Encode(req)
+				if err := json.NewEncoder(out).Encode(req); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(out, "%s %s\n", req.Node, done)
 			}
-			fmt.Fprintf(c.OutOrStdout(), "%s %s\n", req.Node, done)
-			return nil
+			if !wo.wait {
+				return nil
+			}
+			var want intent
+			if action == api.ActionStandby {
+				want = nodeEmpty(req.Node)
+			}
+			if format == "json" {
+				out = io.Discard
+			}
+			return followTransition(ctx, out, cl, socket, wo, 0, ws, want, useColor(c.OutOrStdout()))
 		},
 	}
+	addWaitFlags(c, &wo)
 	addSocketFlag(c, &socket)
 	c.Flags().StringVarP(&format, "output", "o", "text", "output format: text or json")
 	return c

@@ -33,6 +33,7 @@ daemon, to change or print the policy the cluster runs.`
 func newPolicyApplyCmd() *cobra.Command {
 	var socket, format string
 	var dryRun bool
+	var wo waitOptions
 	c := &cobra.Command{
 		Use:   "apply FILE",
 		Short: "Validate a policy file and make it the cluster's live policy",
@@ -69,6 +70,12 @@ be reached, 2 on usage errors.`,
 			defer stop()
 			cl := api.NewClient(socket)
 			defer cl.CloseIdleConnections()
+			var ws waitStart
+			if wo.wait && !dryRun {
+				if ws, err = snapshotBefore(ctx, cl); err != nil {
+					return daemonError(socket, err)
+				}
+			}
 			res, err := cl.ApplyPolicy(ctx, api.ApplyRequest{Source: string(src), DryRun: dryRun})
 			if err != nil {
 				return daemonError(socket, err)
@@ -77,12 +84,22 @@ be reached, 2 on usage errors.`,
 			if format == "json" {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(res)
+				if err := enc.Encode(res); err != nil {
+					return err
+				}
+			} else {
+				renderApply(out, file, dryRun, res, useColor(out))
 			}
-			renderApply(out, file, dryRun, res, useColor(out))
-			return nil
+			if !wo.wait || dryRun || !res.Applied {
+				return nil
+			}
+			if format == "json" {
+				out = io.Discard
+			}
+			return followTransition(ctx, out, cl, socket, wo, res.Epoch, ws, nil, useColor(c.OutOrStdout()))
 		},
 	}
+	addWaitFlags(c, &wo)
 	addSocketFlag(c, &socket)
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "show the diff and the simulated transition; change nothing")
 	c.Flags().StringVarP(&format, "output", "o", "text", "output format: text or json")
