@@ -78,6 +78,9 @@ type harness struct {
 	stale      []string
 	fenceFails map[string]bool
 	violations []string
+	// saved, when set for a node before its first start, replaces the
+	// bootstrap: the policies saved in its store, in epoch order from 1.
+	saved map[string][]string
 }
 
 type tnode struct {
@@ -117,7 +120,7 @@ func (s *syncBuffer) String() string {
 func newHarness(t testing.TB, src string) *harness {
 	t.Helper()
 	h := &harness{t: t, nw: heartbeattest.NewNetwork(), src: src, dir: t.TempDir(),
-		nodes: map[string]*tnode{}, dcs: map[uint64]map[string]bool{}, fenceFails: map[string]bool{}}
+		nodes: map[string]*tnode{}, dcs: map[uint64]map[string]bool{}, fenceFails: map[string]bool{}, saved: map[string][]string{}}
 	cfg, err := policy.Parse("test.toml", []byte(src))
 	if err != nil {
 		t.Fatalf("policy: %v", err)
@@ -173,8 +176,14 @@ func (h *harness) start(name string) *tnode {
 		t.Fatal(err)
 	}
 	if st.Policy().Epoch == 0 {
-		if err := st.SavePolicy(1, []byte(h.src)); err != nil {
-			t.Fatal(err)
+		srcs := h.saved[name]
+		if srcs == nil {
+			srcs = []string{h.src}
+		}
+		for i, src := range srcs {
+			if err := st.SavePolicy(uint64(i+1), []byte(src)); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	cfg, err := policy.Parse("policy.toml", st.Policy().Source)
