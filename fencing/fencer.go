@@ -23,6 +23,19 @@ type Config struct {
 	Clock clock.Clock
 	// Logger receives one line per attempt; nil discards.
 	Logger *slog.Logger
+	// Random draws the random part of each device's delay (delay_max);
+	// nil means NewRandom(Node, the current time).
+	Random *Random
+}
+
+// Options are the per-call options of FenceWith.
+type Options struct {
+	// Action overrides every device's action (off or reboot); "" keeps
+	// each device's own (default reboot).
+	Action string
+	// ExtraDelay is waited once before the first device, on top of the
+	// devices' own delays: the priority delay (PriorityDelay).
+	ExtraDelay time.Duration
 }
 
 // Result is the outcome of one Fence call.
@@ -49,11 +62,12 @@ type Fencer struct {
 	plugins map[string]Plugin
 	clk     clock.Clock
 	log     *slog.Logger
+	rand    *Random
 }
 
 // New returns a Fencer. It starts nothing.
 func New(cfg Config) *Fencer {
-	f := &Fencer{node: cfg.Node, plugins: cfg.Plugins, clk: cfg.Clock, log: cfg.Logger}
+	f := &Fencer{node: cfg.Node, plugins: cfg.Plugins, clk: cfg.Clock, log: cfg.Logger, rand: cfg.Random}
 	if f.plugins == nil {
 		f.plugins = Builtins()
 	}
@@ -62,6 +76,9 @@ func New(cfg Config) *Fencer {
 	}
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
+	}
+	if f.rand == nil {
+		f.rand = NewRandom(cfg.Node, uint64(f.clk.Now().UnixNano()))
 	}
 	return f
 }
@@ -73,10 +90,16 @@ var ErrNoDevice = errors.New("fencing: no device can fence this node")
 // Fence fences target with the devices cfg gives it: each topology level
 // in index order (every device of a level must succeed), or, without
 // levels, each device that names target in policy order until one
-// succeeds. Each device waits its delay, then tries 1+retries times,
-// each attempt bounded by its timeout. Fence blocks until done or ctx
-// ends.
-func (f *Fencer) Fence(ctx context.Context, cfg *policy.Config, target string) (r Result) {
+// succeeds. Each device waits its delay (static delay plus a random
+// part below delay_max), then tries 1+retries times, each attempt
+// bounded by its timeout. Fence blocks until done or ctx ends.
+func (f *Fencer) Fence(ctx context.Context, cfg *policy.Config, target string) Result {
+	return f.FenceWith(ctx, cfg, target, Options{})
+}
+
+// FenceWith is Fence with options: an action for every device, and an
+// extra delay (the priority delay) waited once before the first device.
+func (f *Fencer) FenceWith(ctx context.Context, cfg *policy.Config, target string, o Options) (r Result) {
 	r = Result{Target: target, Action: "reboot", Executor: f.node, Started: f.clk.Now()}
 	defer func() { r.Completed = f.clk.Now() }()
 	if target == f.node {
@@ -88,12 +111,26 @@ func (f *Fencer) Fence(ctx context.Context, cfg *policy.Config, target string) (
 		r.Err = fmt.Sprintf("%v: %s (add a [[fencing.device]] whose nodes list it)", ErrNoDevice, target)
 		return r
 	}
+	if o.Action != "" && o.Action != "off" && o.Action != "reboot" {
+		r.Err = fmt.Sprintf("fencing: action %q is not off or reboot", o.Action)
+		return r
+	}
+	if o.ExtraDelay > 0 {
+		f.log.Info("waiting for the priority fencing delay: the target runs the more important resources", "target", target, "delay", o.ExtraDelay)
+		if err := f.wait(ctx, o.ExtraDelay); err != nil {
+			r.Err = fmt.Sprintf("fencing: %s: priority delay: %v", target, err)
+			return r
+		}
+	}
 	var errs []string
 	for _, level := range plan {
 		names := make([]string, len(level))
 		ok := true
 		for i, d := range level {
 			names[i] = d.ID
+			if o.Action != "" {
+				d.Action = o.Action
+			}
 			if d.Action != "" {
 				r.Action = d.Action
 			}
@@ -170,9 +207,9 @@ func (f *Fencer) runDevice(ctx context.Context, d policy.FenceDevice, target str
 	if err != nil {
 		return err
 	}
-	if d.Delay > 0 {
-		f.log.Info("waiting for the device's fencing delay", "target", target, "device", d.ID, "delay", time.Duration(d.Delay))
-		if err := f.wait(ctx, time.Duration(d.Delay)); err != nil {
+	if delay := f.deviceDelay(d); delay > 0 {
+		f.log.Info("waiting for the device's fencing delay", "target", target, "device", d.ID, "delay", delay)
+		if err := f.wait(ctx, delay); err != nil {
 			return fmt.Errorf("fencing: device %q: %w", d.ID, err)
 		}
 	}
