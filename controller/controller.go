@@ -346,6 +346,8 @@ func (c *Controller) onWire(ctx context.Context, from string, b []byte) {
 		c.onStatus(ctx, from, m)
 	case msgViewAck:
 		c.onViewAck(ctx, from, m)
+	case msgCleanup:
+		c.onCleanup(from, m)
 	}
 }
 

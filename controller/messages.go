@@ -236,6 +236,11 @@ func (m message) check() error {
 			return checkResource(*m.Result.Resource)
 		}
 		return nil
+	case msgCleanup:
+		if len(m.Source) > maxListLen*(maxName+1) {
+			return errors.New("cleanup: too many resources")
+		}
+		return nil
 	case msgPolicy:
 		if m.Epoch == 0 || len(m.Source) == 0 {
 			return errors.New("policy without epoch or source")
