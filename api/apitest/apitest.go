@@ -37,6 +37,8 @@ type Backend struct {
 	ClusterAnswer  api.ApplyResult
 	ResourceCalls  []api.ResourceRequest
 	ClusterCalls   []api.ClusterRequest
+	// EventList is the event log Events serves (Seq set by the test).
+	EventList []api.Event
 	// OnChange, if not nil, is called (with b locked) after every
 	// request that changes something, so a test can script the status
 	// that follows it.
@@ -109,6 +111,23 @@ func (b *Backend) SetCluster(_ context.Context, req api.ClusterRequest) (api.App
 	return b.ClusterAnswer, b.Err
 }
 
+// Events serves EventList filtered by q; it implements api.EventSource.
+func (b *Backend) Events(q api.EventQuery) api.Events {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := api.Events{Events: []api.Event{}}
+	for _, e := range b.EventList {
+		out.Last = max(out.Last, e.Seq)
+		if q.Match(e) {
+			out.Events = append(out.Events, e)
+		}
+	}
+	if q.Limit > 0 && len(out.Events) > q.Limit {
+		out.Events = out.Events[len(out.Events)-q.Limit:]
+	}
+	return out
+}
+
 // Explain returns ExplainAnswer or Err.
 func (b *Backend) Explain(context.Context, string) (api.ExplainResult, error) {
 	b.mu.Lock()
@@ -129,7 +148,11 @@ func Serve(t testing.TB, b api.Backend) string {
 		t.Fatalf("apitest: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- api.NewServer(b, nil).Serve(ctx, ln) }()
+	srv := api.NewServer(b, nil)
+	if es, ok := b.(api.EventSource); ok {
+		srv.SetEvents(es)
+	}
+	go func() { done <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -25,7 +25,7 @@ func runWardLive(t *testing.T, args ...string) (code int, stdout, stderr string)
 	t.Helper()
 	var out, errb bytes.Buffer
 	root := newRootCmd(&out, &errb)
-	for _, mk := range []func() *cobra.Command{newStatusCmd, newNodeCmd, newDemoCmd, newResourceCmd, newClusterCmd} {
+	for _, mk := range []func() *cobra.Command{newStatusCmd, newNodeCmd, newDemoCmd, newResourceCmd, newClusterCmd, newEventsCmd, newReportCmd} {
 		cmd := mk()
 		if c, _, err := root.Find([]string{cmd.Name()}); err != nil || c == root {
 			root.AddCommand(cmd)
