@@ -134,7 +134,7 @@ func (f *Fencer) FenceWith(ctx context.Context, cfg *policy.Config, target strin
 			if d.Action != "" {
 				r.Action = d.Action
 			}
-			if err := f.runDevice(ctx, d, target); err != nil {
+			if err := f.runDevice(ctx, cfg, d, target); err != nil {
 				errs = append(errs, err.Error())
 				ok = false
 				break
@@ -198,8 +198,24 @@ func (f *Fencer) plan(cfg *policy.Config, target string) [][]policy.FenceDevice 
 }
 
 // runDevice waits the device's delay and tries it 1+retries times.
-func (f *Fencer) runDevice(ctx context.Context, d policy.FenceDevice, target string) error {
+func (f *Fencer) runDevice(ctx context.Context, cfg *policy.Config, d policy.FenceDevice, target string) error {
 	plugin, ok := f.plugins[d.Plugin]
+	if !ok && d.Plugin == "watchdog" {
+		// The watchdog plugin needs the cluster's watchdog_timeout and
+		// the clock: one wait, no attempt timeout, no retry.
+		w, err := NewWatchdogWait(time.Duration(cfg.Cluster.WatchdogTimeout), f.clk)
+		if err != nil {
+			return fmt.Errorf("fencing: device %q: %w", d.ID, err)
+		}
+		if delay := f.deviceDelay(d); delay > 0 {
+			if err := f.wait(ctx, delay); err != nil {
+				return fmt.Errorf("fencing: device %q: %w", d.ID, err)
+			}
+		}
+		f.log.Info("watchdog fencing: waiting watchdog_timeout, after which the node has stopped its resources or reset itself",
+			"target", target, "device", d.ID, "watchdog_timeout", time.Duration(cfg.Cluster.WatchdogTimeout))
+		return w.Fence(ctx, target, target, "reboot")
+	}
 	if !ok {
 		return notBuilt(d)
 	}
