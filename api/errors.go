@@ -58,6 +58,10 @@ func statusOf(code string) int {
 		return http.StatusServiceUnavailable
 	case CodeConflict:
 		return http.StatusConflict
+	case CodeUnauthorized:
+		return http.StatusUnauthorized
+	case CodeForbidden:
+		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
 }

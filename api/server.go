@@ -47,8 +47,13 @@ func (s *Server) Run(ctx context.Context, path string) error {
 // closes ln. It returns nil after a shutdown caused by ctx, or the error
 // that stopped it.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return s.serveHandler(ctx, ln, s.Handler())
+}
+
+// serveHandler serves h on ln until ctx is done, then shuts down.
+func (s *Server) serveHandler(ctx context.Context, ln net.Listener, h http.Handler) error {
 	hs := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       time.Minute,
 		IdleTimeout:       2 * time.Minute,
