@@ -133,7 +133,7 @@ func TestTCPPlainRefusesAPI(t *testing.T) {
 
 func TestHealthEndpoints(t *testing.T) {
 	st := ClusterStatus{Node: "n1", Quorum: Quorum{Quorate: true},
-		Nodes: []NodeInfo{{Name: "n1", State: StateOnline, Attributes: map[string]string{"db_lag": "2048"}}, {Name: "n2", State: StateOnline}},
+		Nodes:     []NodeInfo{{Name: "n1", State: StateOnline, Attributes: map[string]string{"db_lag": "2048"}}, {Name: "n2", State: StateOnline}},
 		Resources: []ResourceInfo{{ID: "db", Role: "Unpromoted", Node: "n1"}, {ID: "db", Role: "Promoted", Node: "n2"}, {ID: "vip", Role: "Started", Node: "n1"}}}
 	for _, tc := range []struct {
 		path string
