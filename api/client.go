@@ -142,6 +142,11 @@ func decodeErrorAnswer(status int, data []byte) *Error {
 	var eb errorBody
 	if err := json.Unmarshal(data, &eb); err == nil && eb.Error != nil && eb.Error.Code != "" {
 		eb.Error.Status = status
+		if strings.TrimSpace(eb.Error.Message) == "" {
+			// A daemon always sends a message; never hand the operator
+			// an empty one if something else answered.
+			eb.Error.Message = fmt.Sprintf("HTTP %d %s (code %s, no message)", status, http.StatusText(status), eb.Error.Code)
+		}
 		return eb.Error
 	}
 	msg := strings.TrimSpace(string(data))
