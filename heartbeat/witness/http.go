@@ -1,0 +1,233 @@
+package witness
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/ward-ha/ward/internal/clock"
+)
+
+// Path is the witness's one endpoint.
+const Path = "/v1/witness/vote"
+
+// macHeader carries the HMAC-SHA256 of the body, in hex.
+const macHeader = "X-Ward-Mac"
+
+// maxBody bounds requests and answers.
+const maxBody = 16 << 10
+
+// maxSkew is how far a request's send time may be from the witness's
+// clock.
+const maxSkew = time.Minute
+
+// mac returns the hex HMAC-SHA256 of body under key, with a domain
+// prefix so that a MAC of one kind is never valid as the other.
+func mac(key []byte, kind string, body []byte) string {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte("ward-witness-" + kind + "\x00"))
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// DecodeRequest checks the MAC of a request body and decodes it. It
+// rejects unknown fields, trailing data and bodies over 16 KiB.
+func DecodeRequest(key, body []byte, sum string) (Request, error) {
+	var r Request
+	if len(body) > maxBody {
+		return r, fmt.Errorf("witness: request of %d bytes, more than %d", len(body), maxBody)
+	}
+	if !hmac.Equal([]byte(mac(key, "request", body)), []byte(sum)) {
+		return r, errors.New("witness: request not authenticated (wrong cluster key?)")
+	}
+	if err := decodeStrict(body, &r); err != nil {
+		return r, fmt.Errorf("witness: request: %w", err)
+	}
+	if r.Node == "" || r.Nonce == "" || len(r.View) == 0 || len(r.View) > 64 {
+		return r, errors.New("witness: request: node, nonce and a view of 1 to 64 nodes are required")
+	}
+	return r, nil
+}
+
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+// Handler serves the witness over HTTP: POST Path with a JSON Request
+// and its MAC; the answer is a JSON Response with its MAC.
+func Handler(w *Witness, key []byte) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != Path || r.Method != http.MethodPost {
+			http.Error(rw, "witness: POST "+Path+" only", http.StatusNotFound)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			http.Error(rw, "witness: read request: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		req, err := DecodeRequest(key, body, r.Header.Get(macHeader))
+		if err != nil {
+			w.log.Warn("witness request refused", "from", r.RemoteAddr, "err", err)
+			http.Error(rw, err.Error(), http.StatusForbidden)
+			return
+		}
+		if skew := w.clk.Now().Sub(time.UnixMilli(req.SentUnixMS)); skew > maxSkew || skew < -maxSkew {
+			http.Error(rw, fmt.Sprintf("witness: request sent %v from the witness's clock; check NTP", skew.Round(time.Second)), http.StatusForbidden)
+			return
+		}
+		out, _ := json.Marshal(w.Vote(req))
+		rw.Header().Set("Content-Type", "application/json")
+		rw.Header().Set(macHeader, mac(key, "response", out))
+		_, _ = rw.Write(out)
+	})
+}
+
+// Client asks a witness for its vote on behalf of one node.
+type Client struct {
+	url, cluster, node string
+	key                []byte
+	hc                 *http.Client
+	clk                clock.Clock
+	log                *slog.Logger
+}
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// Addr is the witness's host:port.
+	Addr string
+	// Cluster and Node name the requester.
+	Cluster, Node string
+	// Key is the cluster key (the gossip key file's primary key).
+	Key []byte
+	// Clock is the time source; nil means clock.Real().
+	Clock clock.Clock
+	// Logger receives changes of the grant; nil discards.
+	Logger *slog.Logger
+	// Transport replaces the HTTP transport (tests).
+	Transport http.RoundTripper
+}
+
+// NewClient returns a Client; it starts nothing.
+func NewClient(cfg ClientConfig) *Client {
+	c := &Client{url: "http://" + cfg.Addr + Path, cluster: cfg.Cluster, node: cfg.Node, key: cfg.Key,
+		hc: &http.Client{Transport: cfg.Transport}, clk: cfg.Clock, log: cfg.Logger}
+	if c.clk == nil {
+		c.clk = clock.Real()
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Ask sends one request and returns the answer and the instant until
+// which the vote may be counted (the send time plus the lease; zero when
+// not granted).
+func (c *Client) Ask(ctx context.Context, view []string, dc bool) (Response, time.Time, error) {
+	nonce := make([]byte, 12)
+	_, _ = rand.Read(nonce)
+	sent := c.clk.Now()
+	req := Request{Cluster: c.cluster, Node: c.node, View: normalize(view), DC: dc, Nonce: hex.EncodeToString(nonce), SentUnixMS: sent.UnixMilli()}
+	body, _ := json.Marshal(req)
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return Response{}, time.Time{}, fmt.Errorf("witness: %w", err)
+	}
+	hr.Header.Set(macHeader, mac(c.key, "request", body))
+	res, err := c.hc.Do(hr)
+	if err != nil {
+		return Response{}, time.Time{}, fmt.Errorf("witness: %w", err)
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(res.Body, maxBody+1))
+	if err != nil {
+		return Response{}, time.Time{}, fmt.Errorf("witness: read answer: %w", err)
+	}
+	if res.StatusCode != http.StatusOK {
+		return Response{}, time.Time{}, fmt.Errorf("witness: %s: %s", res.Status, bytes.TrimSpace(out))
+	}
+	if len(out) > maxBody || !hmac.Equal([]byte(mac(c.key, "response", out)), []byte(res.Header.Get(macHeader))) {
+		return Response{}, time.Time{}, errors.New("witness: answer not authenticated (wrong cluster key?)")
+	}
+	var resp Response
+	if err := decodeStrict(out, &resp); err != nil {
+		return Response{}, time.Time{}, fmt.Errorf("witness: answer: %w", err)
+	}
+	if resp.Nonce != req.Nonce {
+		return Response{}, time.Time{}, errors.New("witness: answer to another request (replayed?)")
+	}
+	if !resp.Granted || resp.LeaseMS <= 0 {
+		return resp, time.Time{}, nil
+	}
+	return resp, sent.Add(time.Duration(resp.LeaseMS) * time.Millisecond), nil
+}
+
+// Vote is what a node holds of the witness vote.
+type Vote struct {
+	view  []string
+	until time.Time
+}
+
+// Counts reports whether the vote counts for a node that now sees view
+// at now: it was granted for exactly that view and the lease runs.
+func (v Vote) Counts(view []string, now time.Time) bool {
+	return now.Before(v.until) && slices.Equal(normalize(view), v.view)
+}
+
+// Run asks every lease/3 (interval) until ctx ends. view returns the
+// nodes this node sees alive now and whether it is the DC; granted is
+// called after every answer (and on every tick) with whether the vote
+// counts now. Run returns ctx's error.
+func (c *Client) Run(ctx context.Context, interval time.Duration, view func() ([]string, bool), granted func(bool)) error {
+	var held Vote
+	t := c.clk.NewTimer(0)
+	defer t.Stop()
+	last := false
+	for {
+		select {
+		case <-ctx.Done():
+			granted(false)
+			return ctx.Err()
+		case <-t.C():
+		}
+		v, dc := view()
+		actx, cancel := context.WithTimeout(ctx, interval)
+		resp, until, err := c.Ask(actx, v, dc)
+		cancel()
+		switch {
+		case err != nil:
+			c.log.Warn("witness did not answer", "err", err)
+		case resp.Granted:
+			held = Vote{view: normalize(v), until: until}
+		}
+		now := c.clk.Now()
+		cur, _ := view()
+		ok := held.Counts(cur, now)
+		if ok != last {
+			c.log.Info("witness vote changed", "granted", ok, "view", cur, "reason", resp.Reason)
+		}
+		last = ok
+		granted(ok)
+		t.Reset(interval)
+	}
+}
