@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"testing"
@@ -18,7 +20,9 @@ func TestServeWitness(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveWitness(ctx, ln, "prod", key, 300*time.Millisecond, slog.New(slog.DiscardHandler)) }()
+	go func() {
+		done <- serveWitness(ctx, ln, "prod", key, 300*time.Millisecond, slog.New(slog.DiscardHandler))
+	}()
 	c := witness.NewClient(witness.ClientConfig{Addr: ln.Addr().String(), Cluster: "prod", Node: "a", Key: key})
 	start := time.Now()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -48,5 +52,27 @@ func TestServeWitness(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serveWitness = %v after cancel, want nil", err)
+	}
+}
+
+func TestWitnessCmdUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"--listen", "127.0.0.1:0"}, {"--listen", "127.0.0.1:0", "--cluster", "c", "--lease", "1ms"},
+		{"--listen", "127.0.0.1:0", "--cluster", "c", "--log-level", "loud"}} {
+		c := newWitnessCmd()
+		c.SetArgs(args)
+		c.SetOut(io.Discard)
+		c.SetErr(io.Discard)
+		var ue *usageError
+		if err := c.Execute(); !errors.As(err, &ue) {
+			t.Errorf("ward witness %v = %v, want a usage error", args, err)
+		}
+	}
+	c := newWitnessCmd()
+	c.SetArgs([]string{"--listen", "127.0.0.1:0", "--cluster", "c", "--key", "/nonexistent/key"})
+	c.SetOut(io.Discard)
+	c.SetErr(io.Discard)
+	var ee *exitError
+	if err := c.Execute(); !errors.As(err, &ee) || ee.code != 1 {
+		t.Errorf("ward witness with a missing key = %v, want exit 1", err)
 	}
 }
