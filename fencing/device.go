@@ -23,18 +23,21 @@ type Device interface {
 type Plugin func(d policy.FenceDevice) (Device, error)
 
 // Builtins returns the plugins this package provides: agent (fence
-// agents found in DefaultAgentDirs, their metadata cached in the map's
-// own cache) and exec. The caller may add to the map (or replace
-// entries, as tests and the daemon do for watchdog and lab) before New.
+// agents found in DefaultAgentDirs(), their metadata cached in the map's
+// own cache), exec and lab. The watchdog plugin needs the cluster's
+// watchdog_timeout and the Fencer's clock, so the Fencer builds it
+// itself unless the map has an entry "watchdog". The caller may add to
+// the map (or replace entries, as tests do) before New.
 func Builtins() map[string]Plugin {
 	cache := NewMetadataCache()
 	return map[string]Plugin{
 		"agent": func(d policy.FenceDevice) (Device, error) { return NewAgent(d, nil, cache) },
 		"exec":  func(d policy.FenceDevice) (Device, error) { return NewExec(d) },
+		"lab":   func(d policy.FenceDevice) (Device, error) { return NewLab(d) },
 	}
 }
 
-// notBuilt is the error for plugins that come with issue 8.
+// notBuilt is the error for a plugin the Fencer has no entry for.
 func notBuilt(d policy.FenceDevice) error {
-	return fmt.Errorf("fencing: device %q: plugin %q is not available in this build (exec is); fencing through it fails until it is", d.ID, d.Plugin)
+	return fmt.Errorf("fencing: device %q: plugin %q is not available in this build (agent, exec, lab and watchdog are); fencing through it fails", d.ID, d.Plugin)
 }

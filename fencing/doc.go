@@ -2,13 +2,19 @@
 // cannot be trusted, through the fencing devices of the policy, and
 // reports what happened.
 //
-// This is the minimal fencer of issue 6: the Device interface, the exec
-// plugin (a command that receives the victim's name; exit status 0 means
-// the node is fenced), device selection from policy.Config.Fencing
-// (topology levels when the node has some, else every device that names
-// the node, in policy order), the static delay, the per-attempt timeout
-// and the retries of each device. The fence-agents plugin, watchdog
-// fencing, random delays and the lab plugin come with issue 8.
+// Plugins: agent (any ClusterLabs fence agent, unmodified: key=value
+// arguments on stdin, metadata read to check params), exec (a command
+// that receives the victim's name), lab (powers off a host of ward lab)
+// and watchdog (diskless self-fencing: see watchdog.go; the Feeder runs
+// on every node, the plugin on the fencing side). Devices come from
+// policy.Config.Fencing: topology levels when the node has some, else
+// every device that names the node, in policy order. Each device waits
+// its delay (static delay plus a random part below delay_max, drawn from
+// a source seeded per node), then tries 1+retries times, each attempt
+// bounded by its timeout. FenceWith adds the priority delay
+// (PriorityDelay) that settles two-node fence races in favour of the
+// node running the more important resources. Every plugin passes the
+// conformance suite of fencing/fencetest.
 //
 // Callers (the controller) must:
 //
