@@ -58,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "/run/wardsb", "the lab's state folder")
 	cut := fs.String("cut", lab.CutDrop, "how the link is cut: "+strings.Join(lab.CutModes, ", "))
 	settle := fs.Duration("settle", 30*time.Second, "how long a run may take to resolve")
+	delay := fs.Duration("delay", 5*time.Second, "the fencing delay of n1's device (n1 wins a race)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -75,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c := &campaign{out: stdout, log: log, cut: *cut, settle: *settle}
+	c := &campaign{out: stdout, log: log, cut: *cut, settle: *settle, delay: *delay}
 	if err := lab.CheckRoot(); err != nil {
 		fmt.Fprintln(stderr, "splitbrain:", err)
 		return 1
@@ -112,6 +113,7 @@ type campaign struct {
 	out     io.Writer
 	log     *slog.Logger
 	cut     string
+	delay   time.Duration
 	settle  time.Duration
 	daemons map[int]*lab.Daemon
 }
@@ -191,7 +193,10 @@ then_action = "start"
 		fmt.Fprintf(&b, "\n[[fencing.device]]\nid = \"power-%s\"\nplugin = \"lab\"\nparams = { prefix = %q }\nnodes = [%q]\naction = \"off\"\ntimeout = \"20s\"\nretries = 1\n",
 			l.Name(i), l.Config().Prefix, l.Name(i))
 		if i == 1 {
-			b.WriteString("delay = \"2s\"\n")
+			// Longer than the detection asymmetry: right after a
+			// rejoin one side may declare the other lost up to ~2 s
+			// before the other does (2 s lost 1 race in 13).
+			fmt.Fprintf(&b, "delay = %q\n", c.delay)
 		}
 	}
 	return b.String()
@@ -245,6 +250,11 @@ func (c *campaign) run(ctx context.Context, runs int) (summary, error) {
 		}
 		for i := 1; i <= 2; i++ {
 			if !o.alive[i] {
+				// A host whose power-off was cut short (its fencer was
+				// itself fenced mid-way) may be frozen: finish it.
+				if err := l.PowerOff(ctx, i); err != nil {
+					return s, err
+				}
 				if err := c.boot(ctx, i, true); err != nil {
 					return s, err
 				}
