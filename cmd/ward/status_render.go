@@ -61,6 +61,7 @@ func writeStatus(w io.Writer, st api.ClusterStatus, color bool) {
 		dc = p.paint(ansiRed, "none elected")
 	}
 	fmt.Fprintf(w, "DC       %s\n", dc)
+	writeFencingFailures(w, p, st)
 	if t := st.Transition; t != nil {
 		if t.Total == 0 {
 			fmt.Fprintf(w, "Transition %d   %s, nothing to do", t.ID, t.State)
