@@ -75,15 +75,28 @@ func (c *Controller) Policy(ctx context.Context) (api.PolicyInfo, error) {
 // policy cluster-wide. Only the DC applies; other nodes refuse with
 // not_dc and name the DC.
 func (c *Controller) ApplyPolicy(ctx context.Context, req api.ApplyRequest) (api.ApplyResult, error) {
-	ch := make(chan applyReply, 1)
-	if err := c.call(ctx, func(ctx context.Context) { c.applyPolicy(ctx, req, ch) }); err != nil {
-		return api.ApplyResult{}, err
+	for try := 0; ; try++ {
+		ch := make(chan applyReply, 1)
+		if err := c.call(ctx, func(ctx context.Context) { c.applyPolicy(ctx, req, ch) }); err != nil {
+			return api.ApplyResult{}, err
+		}
+		r, err := wait(ctx, ch)
+		if err != nil {
+			return api.ApplyResult{}, err
+		}
+		if r.err != errLeaseLapsed || try == 8 {
+			return r.res, r.err
+		}
+		// The lease may be renewed within a tick or two (a member's
+		// answer was late): try again shortly.
+		t := c.clk.NewTimer(c.lease / 2)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return api.ApplyResult{}, ctx.Err()
+		case <-t.C():
+		}
 	}
-	r, err := wait(ctx, ch)
-	if err != nil {
-		return api.ApplyResult{}, err
-	}
-	return r.res, r.err
 }
 
 // SetNode sets a node's runtime standby or maintenance flag on the DC.

@@ -19,7 +19,7 @@ func BenchmarkFailover(b *testing.B) {
 		h := newHarness(b, clusterPolicy(3, vipPolicy+preferN1))
 		startAll(b, h)
 		b.StartTimer()
-		mark := len(h.events)
+		mark := h.mark()
 		killed := time.Now()
 		h.crash("n1")
 		h.eventually(20*time.Second, "vip recovered", func() bool {

@@ -69,7 +69,7 @@ func TestClusterPromotableOnePrimaryAndFailover(t *testing.T) {
 	if score == "" {
 		t.Errorf("status of %s: node %s has no master-db attribute, want the agent's promotion score", dc, primary)
 	}
-	mark := len(h.events)
+	mark := h.mark()
 	h.crash(primary)
 	h.eventually(20*time.Second, "a survivor promoted after the old primary was fenced", func() bool {
 		p := h.promotedOn()
@@ -92,7 +92,7 @@ func TestClusterTwoNodeSurvivorFencesPeer(t *testing.T) {
 		r := h.running("vip")
 		return h.dc() != "" && len(r) == 1 && r[0] == "n2"
 	})
-	mark := len(h.events)
+	mark := h.mark()
 	h.crash("n2")
 	h.eventually(15*time.Second, "n1 alone fences n2 and runs vip", func() bool {
 		r := h.running("vip")
@@ -151,7 +151,7 @@ func TestClusterFreezeKeepsMinorityResources(t *testing.T) {
 	h.mu.Lock()
 	h.fenceFails["n1"] = true // the minority stays up: what does it do on its own?
 	h.mu.Unlock()
-	mark := len(h.events)
+	mark := h.mark()
 	h.nw.Isolate(h.nodes["n1"].addr)
 	h.eventually(10*time.Second, "n1 sees it has no quorum", func() bool { return !h.status("n1").Quorum.Quorate })
 	time.Sleep(time.Second) // observation window: freeze must not stop anything
@@ -160,5 +160,32 @@ func TestClusterFreezeKeepsMinorityResources(t *testing.T) {
 	}
 	if r := h.running("vip"); len(r) != 1 || r[0] != "n1" {
 		t.Errorf("running(vip) = %v, want [n1] (frozen, and the majority cannot fence n1)", r)
+	}
+}
+
+func TestClusterSuicideMinorityResetsItself(t *testing.T) {
+	src := strings.Replace(clusterPolicy(3, vipPolicy+preferN1), `no_quorum_policy = "stop"`, `no_quorum_policy = "suicide"`, 1)
+	h := newHarness(t, src)
+	startAll(t, h)
+	mark := h.mark()
+	h.mu.Lock()
+	h.fenceFails["n1"] = true // the majority cannot fence n1: it must reset itself
+	h.mu.Unlock()
+	h.nw.Isolate(h.nodes["n1"].addr)
+	h.eventually(10*time.Second, "n1 resets itself", func() bool { return h.eventIndex(mark, "self-fence", "n1", "") >= 0 })
+	if i := h.eventIndex(mark, "start", "", "vip"); i >= 0 {
+		t.Fatalf("vip started (%+v) before n1 was fenced", h.event(i))
+	}
+	h.mu.Lock()
+	h.fenceFails["n1"] = false
+	h.mu.Unlock()
+	h.eventually(15*time.Second, "vip recovered after n1 was fenced", func() bool {
+		r := h.running("vip")
+		return len(r) == 1 && r[0] != "n1"
+	})
+	fence := h.eventIndex(mark, "fence", "n1", "")
+	start := h.eventIndex(mark, "start", "", "vip")
+	if fence < 0 || start < fence {
+		t.Fatalf("fence of n1 at %d, start at %d; want the fence first", fence, start)
 	}
 }

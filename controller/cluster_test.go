@@ -59,7 +59,7 @@ func TestClusterDCKilledRecoversAfterFencing(t *testing.T) {
 	if dc != "n1" || h.running("vip")[0] != "n1" {
 		t.Fatalf("DC = %s, vip on %v; want both n1", dc, h.running("vip"))
 	}
-	mark := len(h.events)
+	mark := h.mark()
 	killed := time.Now()
 	h.crash("n1")
 	var newDC string
@@ -96,7 +96,7 @@ func TestClusterDCKilledRecoversAfterFencing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mark = len(h.events)
+	mark = h.mark()
 	n.ctrl.post(context.Background(), func(ctx context.Context) { n.ctrl.onWire(ctx, "n1", b) })
 	h.eventually(5*time.Second, "the stale action refused", func() bool { return strings.Contains(n.logs.String(), "refusing an action") })
 	if i := h.eventIndex(mark, "start", other, "vip"); i >= 0 {
@@ -107,7 +107,7 @@ func TestClusterDCKilledRecoversAfterFencing(t *testing.T) {
 func TestClusterMinorityStopsAndIsFencedThenConverges(t *testing.T) {
 	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
 	startAll(t, h)
-	mark := len(h.events)
+	mark := h.mark()
 	// n1 (DC, runs vip) is cut off: a minority of one. Its device does
 	// not answer at first, so n1 keeps running and must stop vip itself.
 	h.mu.Lock()

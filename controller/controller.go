@@ -110,7 +110,7 @@ type Config struct {
 	// SelfFence is called when no_quorum_policy = suicide and this node
 	// lost quorum. Nil: the node stops its resources instead and logs
 	// that it cannot self-fence.
-	SelfFence func()
+	SelfFence func() error
 	// Hooks observe events (tests).
 	Hooks Hooks
 }
@@ -129,7 +129,7 @@ type Controller struct {
 	clk     clock.Clock
 	log     *slog.Logger
 	hooks   Hooks
-	suicide func()
+	suicide func() error
 
 	lease     time.Duration // DC lease (check-quorum)
 	tick      time.Duration // loop tick: pings, timeouts

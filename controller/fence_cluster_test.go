@@ -28,7 +28,7 @@ func TestClusterFencedNodeComesBackNoFenceLoop(t *testing.T) {
 		r := h.running("vip")
 		return len(r) == 1 && r[0] == "n1"
 	})
-	mark := len(h.events)
+	mark := h.mark()
 	// n2 boots again, still cut off from n1.
 	h.start("n2")
 	time.Sleep(3 * time.Second) // observation window: n2 must do nothing
@@ -67,7 +67,7 @@ func TestClusterFencedNodeComesBackNoFenceLoop(t *testing.T) {
 func TestClusterFencingFailureRetriedAndShown(t *testing.T) {
 	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
 	startAll(t, h)
-	mark := len(h.events)
+	mark := h.mark()
 	h.mu.Lock()
 	h.fenceFails["n1"] = true
 	h.mu.Unlock()

@@ -226,6 +226,10 @@ func (h *harness) start(name string) *tnode {
 	}})
 	ctrl, err := New(Config{Node: name, Store: st, Policy: cfg, Cluster: hb, Executor: ex, Reports: reports,
 		Fencer: fencer, Timing: timing, Logger: log,
+		SelfFence: func() error {
+			h.record("self-fence", name, "")
+			return h.kill(name)
+		},
 		Hooks: Hooks{
 			Dispatched: func(term uint64, a policy.Action) {
 				h.mu.Lock()
@@ -301,6 +305,11 @@ func (h *harness) powerOff(name string) error {
 	if fails {
 		return errors.New("lab: power switch does not answer")
 	}
+	return h.kill(name)
+}
+
+// kill powers a node off (the device's work, or its own reset).
+func (h *harness) kill(name string) error {
 	// Power off is instant: the node is cut off and its executor (and
 	// every agent process) stopped before the device answers. The rest
 	// of the daemon winds down on its own: waiting for it here could
@@ -465,4 +474,11 @@ func testLogLevel() slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelInfo
+}
+
+// mark returns the index the next event will have.
+func (h *harness) mark() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.events)
 }

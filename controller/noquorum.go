@@ -18,14 +18,19 @@ import (
 
 // nqState is the no-quorum worker's state.
 type nqState struct {
-	running  bool
-	suicided bool
+	running   bool
+	suicided  bool
+	hadQuorum bool // quorate at some point since this daemon started
 }
 
 // noQuorum starts the local no-quorum actions when needed.
 func (c *Controller) noQuorum(ctx context.Context) {
 	l := &c.loop
-	if l.mem.Quorum.Quorate || l.nq.running || l.probing {
+	if l.mem.Quorum.Quorate {
+		l.nq.hadQuorum = true
+		return
+	}
+	if l.nq.running || l.probing {
 		return
 	}
 	p := noQuorumPolicy(l.cfg)
@@ -33,17 +38,18 @@ func (c *Controller) noQuorum(ctx context.Context) {
 	case policy.NoQuorumIgnore, policy.NoQuorumFreeze:
 		return
 	case policy.NoQuorumSuicide:
-		if c.suicide != nil {
-			if !l.nq.suicided {
-				l.nq.suicided = true
-				c.log.Error("no quorum and no_quorum_policy = suicide: fencing this node itself")
-				c.suicide()
-			}
-			return
-		}
-		if !l.nq.suicided {
+		// A node that never had quorum since it started lost nothing:
+		// it is waiting for the others, not cut off from them.
+		if !l.nq.suicided && l.nq.hadQuorum {
 			l.nq.suicided = true
-			c.log.Error("no quorum and no_quorum_policy = suicide, but this node has no way to fence itself; stopping its resources instead")
+			if c.suicide == nil {
+				c.log.Error("no quorum and no_quorum_policy = suicide, but this node has no way to fence itself; stopping its resources instead")
+			} else {
+				c.log.Error("no quorum and no_quorum_policy = suicide: fencing this node itself")
+				if err := c.suicide(); err != nil {
+					c.log.Error("self-fencing failed; stopping this node's resources instead", "err", err)
+				}
+			}
 		}
 	}
 	acts := c.localNoQuorumActions()

@@ -50,6 +50,11 @@ func (p *pendingApply) succeed() {
 	}
 }
 
+// errLeaseLapsed refuses a change while the DC's lease is not held
+// (members holding a majority did not answer recently). ApplyPolicy
+// retries it for a few lease intervals before returning it.
+var errLeaseLapsed = api.Errorf(api.CodeNoQuorum, "the DC has not heard from members holding a majority of the votes within its lease: a policy can only be applied with quorum")
+
 func errNotDC(msg string) error { return api.Errorf(api.CodeNotDC, "%s", msg) }
 
 // applyPolicy runs on the loop; it answers on reply (buffered).
@@ -90,8 +95,11 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 		}
 		reply <- applyReply{err: errNotDC(fmt.Sprintf("this node (%s) is not the DC; %s: apply the policy there", c.node, dc))}
 		return
-	case !l.mem.Quorum.Quorate || !c.leaseValid():
+	case !l.mem.Quorum.Quorate:
 		reply <- applyReply{err: api.Errorf(api.CodeNoQuorum, "this partition has no quorum (%d of %d votes needed): a policy can only be applied with quorum", l.mem.Quorum.Votes, l.mem.Quorum.Needed)}
+		return
+	case !c.leaseValid():
+		reply <- applyReply{err: errLeaseLapsed}
 		return
 	case policyHash(src) == l.pol.SHA256:
 		reply <- applyReply{res: res}

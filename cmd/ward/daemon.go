@@ -129,7 +129,8 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	}
 	fencer := fencing.New(fencing.Config{Node: o.node, Logger: log.With("component", "fencer")})
 	ctrl, err := controller.New(controller.Config{Node: o.node, Store: store, Policy: cfg, Cluster: hb, Executor: ex,
-		Reports: reports, Fencer: fencer, Timing: timing, Logger: log.With("component", "controller")})
+		Reports: reports, Fencer: fencer, Timing: timing, Logger: log.With("component", "controller"),
+		SelfFence: func() error { return selfFence(log) }})
 	if err != nil {
 		return err
 	}
@@ -196,4 +197,16 @@ func livePolicy(store *controller.Store, file string, log *slog.Logger) (*policy
 		return nil, fmt.Errorf("the saved policy (epoch %d) no longer validates: %w", saved.Epoch, err)
 	}
 	return cfg, nil
+}
+
+// selfFence resets this machine at once (no_quorum_policy = suicide):
+// no clean shutdown, as a power switch would. It returns only on
+// failure (not root, or not Linux).
+func selfFence(log *slog.Logger) error {
+	log.Error("SELF-FENCING: resetting this machine now (no quorum, no_quorum_policy = suicide)")
+	syscall.Sync()
+	if err := syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART); err != nil {
+		return fmt.Errorf("reset this machine: %w (the daemon needs root and CAP_SYS_BOOT)", err)
+	}
+	return nil
 }
