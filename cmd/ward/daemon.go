@@ -205,8 +205,8 @@ func livePolicy(store *controller.Store, file string, log *slog.Logger) (*policy
 //
 // Labs and tests that run daemons as root on a shared machine set
 // WARD_SELF_FENCE=exit: the daemon then kills its own process group
-// instead (its agents die with it), which is what a reset means for the
-// resources, without resetting the machine.
+// instead, without resetting the machine. That is not a fence: what its
+// agents started keeps running until the majority fences this node.
 func selfFence(log *slog.Logger) error {
 	if os.Getenv("WARD_SELF_FENCE") == "exit" {
 		log.Error("SELF-FENCING: killing this daemon and its process group (WARD_SELF_FENCE=exit)")
