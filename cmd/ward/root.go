@@ -39,6 +39,13 @@ resources move.`,
 		newStatusCmd(),
 		newNodeCmd(),
 		newDemoCmd(),
+		newResourceCmd(),
+		newClusterCmd(),
+		newEventsCmd(),
+		newReportCmd(),
+		newFenceCmd(),
+		newWitnessCmd(),
+		newLabCmd(),
 	)
 	return root
 }
