@@ -26,7 +26,7 @@ type Recorder struct {
 }
 
 // DefaultInterval is how often the Recorder polls.
-const DefaultInterval = time.Second
+const DefaultInterval = 500 * time.Millisecond
 
 // NewRecorder returns a recorder of src into l, polling every interval
 // (DefaultInterval if <= 0) on clk (clock.Real() if nil). It starts

@@ -86,7 +86,7 @@ async function act(text, method, path, body, extra) {
   try {
     const b = typeof body === 'function' ? body() : body;
     await api(method, path, b);
-    banner(text.replace(/\?$/, '') + ': done.', true);
+    banner(text.split('?')[0] + ': done.', true);
     refresh();
   } catch (e) {
     banner(e.message + ' (' + e.code + ')');
@@ -224,6 +224,10 @@ async function applyPolicy() {
 }
 
 async function refresh() {
+  if (!token()) {
+    banner('Enter an API token (from the daemon\'s --tokens file) above.');
+    return;
+  }
   try {
     const st = await api('GET', '/v1/status');
     state.status = st;
