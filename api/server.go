@@ -83,7 +83,14 @@ func (s *Server) serveHandler(ctx context.Context, ln net.Listener, h http.Handl
 // Handler returns the HTTP handler serving every endpoint (for tests and
 // for callers that run their own http.Server).
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.route)
+	fw, _ := s.backend.(Forwarder)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fw != nil && r.Method == http.MethodPost && r.Header.Get(forwardedHeader) == "" {
+			s.serveOrForward(w, r, fw)
+			return
+		}
+		s.route(w, r)
+	})
 }
 
 // route dispatches by path and method. It is hand-written so that every

@@ -151,3 +151,20 @@ func TestClusterMaintenance(t *testing.T) {
 		t.Errorf("ward cluster maintenance on = %d, %q, %q, calls %+v", code, out, errs, b.ClusterCalls)
 	}
 }
+
+func TestResourceWaitOnMember(t *testing.T) {
+	// A member's view keeps the last real transition (complete, with
+	// actions): the command's own condition decides.
+	before := liveStatus("n1", 5, 1)
+	before.Node = "n2"
+	after := liveStatus("n3", 6, 2)
+	after.Node = "n2"
+	after.Transition = &api.TransitionInfo{ID: 6, State: "complete", Done: 2, Total: 2}
+	b := &apitest.Backend{StatusAnswer: before, ResourceAnswer: api.ResourceResult{Resource: "vip", Action: api.ResourceMove, Applied: true, Epoch: 2}}
+	b.OnChange = func(b *apitest.Backend) { b.StatusAnswer = after }
+	socket := apitest.Serve(t, b)
+	code, out, errs := runWardLive(t, "resource", "move", "vip", "n3", "--wait", "--wait-timeout", "5s", "--socket", socket)
+	if code != 0 || !strings.Contains(out, "settled") {
+		t.Errorf("ward resource move --wait on a member = %d, %q, %q; want settled", code, out, errs)
+	}
+}

@@ -176,6 +176,13 @@ func settledStep(out io.Writer, p painter, st api.ClusterStatus, epoch uint64, w
 		return false, fmt.Sprintf("this node has policy epoch %d, waiting for %d", st.PolicyEpoch, epoch)
 	case st.DC == "":
 		return false, "no DC is elected"
+	case st.Node != st.DC:
+		// A member sees the DC's last view, which may not carry the
+		// empty transition that ends a change: the command's own
+		// condition and a complete transition decide.
+		if tr != nil && tr.State != "complete" {
+			return false, fmt.Sprintf("transition %d is %s (%d of %d done)", tr.ID, tr.State, tr.Done, tr.Total)
+		}
 	case tr == nil || tr.ID <= ws.transition:
 		return false, "the DC has not scheduled since the change"
 	case tr.State != "complete" || tr.Total > 0:
@@ -185,6 +192,9 @@ func settledStep(out io.Writer, p painter, st api.ClusterStatus, epoch uint64, w
 		if ok, why := want(st); !ok {
 			return false, why
 		}
+	}
+	if tr == nil {
+		return true, "as the DC's last view shows"
 	}
 	return true, fmt.Sprintf("nothing left to do (transition %d)", tr.ID)
 }
