@@ -136,4 +136,3 @@ func (s *Server) ServeForwarded(ctx context.Context, req []byte) []byte {
 	out, _ := json.Marshal(ForwardedResponse{Status: rec.status, Body: rec.body.Bytes(), DC: st.Node})
 	return out
 }
-
