@@ -81,7 +81,7 @@ func (m *Metrics) Observe(e api.Event) {
 			m.transStart[id] = e.At
 			return
 		}
-		if e.To == "complete" || e.To == "failed" || e.To == "aborted" {
+		if e.From == "running" && (e.To == "complete" || e.To == "failed" || e.To == "aborted") {
 			m.transitions.WithLabelValues(e.To).Inc()
 			if t, ok := m.transStart[id]; ok {
 				m.transDur.Observe(e.At.Sub(t).Seconds())

@@ -37,6 +37,9 @@ func TestMetricsFromStatusAndEvents(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	m.Observe(api.Event{Kind: api.EventTransition, To: "running", Message: "transition 9: 3 actions (0 done)", At: t0})
 	m.Observe(api.Event{Kind: api.EventTransition, From: "running", To: "failed", Message: "transition 9 failed: 1 of 3", At: t0.Add(2 * time.Second)})
+	// A transition first seen already complete: two events, one count.
+	m.Observe(api.Event{Kind: api.EventTransition, To: "complete", Message: "transition 10: 1 actions (1 done)", At: t0})
+	m.Observe(api.Event{Kind: api.EventTransition, From: "running", To: "complete", Message: "transition 10 complete: 1 of 1", At: t0})
 	m.Observe(api.Event{Kind: api.EventFencing, Node: "n2", To: "ok"})
 	m.Observe(api.Event{Kind: api.EventFencing, Node: "n2", To: "device pdu: timeout"})
 	m.Observe(api.Event{Kind: api.EventFailure, Resource: "db", To: "monitor"})
@@ -47,7 +50,7 @@ func TestMetricsFromStatusAndEvents(t *testing.T) {
 		"ward_quorum_quorate 1", "ward_quorum_votes 2", "ward_is_dc 1", `ward_dc_info{dc="n1"} 1`, "ward_policy_epoch 2",
 		`ward_resource_active{node="n1",resource="db",role="Promoted"} 1`, `ward_resource_stopped{resource="web"} 1`,
 		`ward_fail_count{node="n2",resource="db"} 1`, `ward_transition_actions{count="total"} 3`,
-		`ward_transitions_total{result="failed"} 1`, "ward_transition_duration_seconds_sum 2",
+		`ward_transitions_total{result="failed"} 1`, `ward_transitions_total{result="complete"} 1`, "ward_transition_duration_seconds_sum 2",
 		`ward_fencing_total{node="n2",result="ok"} 1`, `ward_fencing_total{node="n2",result="failed"} 1`,
 		`ward_operation_failures_total{op="monitor",resource="db"} 1`,
 		`ward_operation_duration_seconds_count{op="monitor_10000ms",resource="db",result="ok"} 1`,
