@@ -46,6 +46,7 @@ pid=$(cat %[1]s/"$n"/pid 2>/dev/null || true)
 [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
 rm -rf %[1]s/"$n"/agents
 date +%%s%%N > %[1]s/"$n"/fenced-at
+touch %[1]s/"$n"/fenced-mark
 `, dir)
 	if err := os.WriteFile(fence, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
@@ -161,8 +162,14 @@ timeout = "10s"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.ModTime().Before(fencedAt) {
-		t.Fatalf("web started on %s at %v, before n1 was fenced at %v", to, fi.ModTime(), fencedAt)
+	// File times come from the kernel's coarse clock, a few ms behind
+	// date's: compare the start with a file the device touched last.
+	mark, err := os.Stat(filepath.Join(dir, "n1", "fenced-mark"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.ModTime().Before(mark.ModTime()) {
+		t.Fatalf("web started on %s at %v, before n1 was fenced at %v", to, fi.ModTime(), mark.ModTime())
 	}
 	st := status(to)
 	var fenced []string
