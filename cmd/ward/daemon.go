@@ -28,6 +28,8 @@ import (
 // daemonOptions are the flags of `ward daemon`.
 type daemonOptions struct {
 	policy, node, stateDir, key, socket, logLevel, agentState string
+	// op are the operating flags (daemon_operate.go).
+	op operateOptions
 }
 
 // newDaemonCmd returns `ward daemon`, the node daemon. The lead
@@ -65,6 +67,7 @@ directory with epoch 1, and from then on the live policy there wins
 	f.StringVar(&o.socket, "socket", api.DefaultSocket, "API unix socket")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.agentState, "agent-state-dir", "", "state folder of the built-in test agents (default /run/ward/agents/NODE)")
+	addOperateFlags(f, &o.op)
 	return c
 }
 
@@ -82,7 +85,11 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	if err != nil {
 		return &usageError{cmd: "ward daemon", err: err}
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})).With("node", o.node)
+	base, err := newDaemonLogger(stderr, level, o.op.logFormat)
+	if err != nil {
+		return &usageError{cmd: "ward daemon", err: err}
+	}
+	log := base.With("node", o.node)
 	if o.node == "" {
 		return &usageError{cmd: "ward daemon", err: errors.New("--node is empty and the hostname is unknown")}
 	}
@@ -95,6 +102,11 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ops, err := newOperations(o.op, o.stateDir, log)
+	if err != nil {
+		return err
+	}
+	defer ops.close()
 	timing, err := heartbeat.Profile(string(cfg.Cluster.Timing))
 	if err != nil {
 		return err
@@ -122,7 +134,7 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	reports := controller.NewReports()
 	ex, err := resources.New(resources.Config{
 		Agents:   registry.New(registry.Options{StateDir: agentState}, registry.Builtins()),
-		NodeName: o.node, Reporter: reports, Logger: log.With("component", "executor"),
+		NodeName: o.node, Reporter: ops.reporter(reports), Logger: log.With("component", "executor"),
 	})
 	if err != nil {
 		return err
@@ -139,7 +151,8 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errs := make(chan error, 4)
+	runs := ops.start(ctrl, srv, store, cfg.Cluster.Name)
+	errs := make(chan error, 4+len(runs))
 	run := func(name string, f func(context.Context) error) {
 		wg.Go(func() {
 			if err := f(ctx); err != nil && ctx.Err() == nil {
@@ -152,6 +165,10 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	run("executor", ex.Run)
 	run("controller", ctrl.Run)
 	run("api", func(ctx context.Context) error { return srv.Run(ctx, o.socket) })
+	for name, f := range runs {
+		run(name, f)
+	}
+	ops.ready()
 	log.Info("ward daemon started", "policy_epoch", store.Policy().Epoch, "socket", o.socket, "state_dir", o.stateDir)
 	wg.Wait()
 	close(errs)
