@@ -143,7 +143,8 @@ type Controller struct {
 	requests  chan request  // API requests, served by the loop
 	done      chan struct{} // closed when Run returns
 
-	loop loopState // owned by the Run goroutine
+	loop loopState  // owned by the Run goroutine
+	fwd  forwarding // API requests forwarded to the DC (backend_forward.go)
 }
 
 // New checks cfg and returns a Controller. It starts nothing.
@@ -346,6 +347,10 @@ func (c *Controller) onWire(ctx context.Context, from string, b []byte) {
 		c.onStatus(ctx, from, m)
 	case msgViewAck:
 		c.onViewAck(ctx, from, m)
+	case msgForward:
+		c.onForward(ctx, from, m)
+	case msgForwarded:
+		c.onForwarded(m)
 	case msgCleanup:
 		c.onCleanup(from, m)
 	}

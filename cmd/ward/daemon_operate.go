@@ -124,6 +124,12 @@ func (op *operations) reporter(next resources.Reporter) resources.Reporter {
 func (op *operations) start(b api.Backend, srv *api.Server, store *controller.Store, cluster string) map[string]func(context.Context) error {
 	op.backend.Store(&b)
 	srv.SetEvents(op.events)
+	if f, ok := b.(interface {
+		SetForwardHandler(func(context.Context, []byte) []byte)
+	}); ok {
+		// Changes made on a member are served by the DC.
+		f.SetForwardHandler(srv.ServeForwarded)
+	}
 	runs := map[string]func(context.Context) error{}
 	runs["event recorder"] = eventlog.NewRecorder(b, op.events, nil, 0, op.log.With("component", "eventlog")).Run
 	feed := make(chan api.Event, 256)
