@@ -78,7 +78,8 @@ func (l *Lab) DaemonArgs(i int) []string {
 
 // StartDaemon starts host i's ward daemon, logging to DaemonLog(i).
 // With detach the daemon gets a session of its own and outlives the
-// caller (ward lab up); otherwise it dies with the caller (tests). The
+// caller's terminal (ward lab up); otherwise it stays in a process group
+// of its own in the caller's session. Either way Down ends it. The
 // returned Daemon is reaped by a goroutine of this process.
 func (l *Lab) StartDaemon(i int, detach bool) (*Daemon, error) {
 	logf, err := os.OpenFile(l.DaemonLog(i), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -88,10 +89,11 @@ func (l *Lab) StartDaemon(i int, detach bool) (*Daemon, error) {
 	defer logf.Close()
 	cmd := l.Command(context.Background(), i, l.DaemonArgs(i)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if !detach {
-		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
-	}
+	// No Pdeathsig: it fires when the OS thread that forked the child
+	// exits, and Go discards threads (DialIn's among them) at will. Down
+	// kills whatever a crashed caller left; detach only decides whether
+	// the daemon leaves the caller's session.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: detach, Setpgid: !detach}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("lab: start the daemon of %s: %w", l.Name(i), err)
 	}

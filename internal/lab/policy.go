@@ -11,6 +11,10 @@ type PolicyOptions struct {
 	// Synchronous turns on the postgres agent's synchronous mode: an
 	// acknowledged commit is on a standby.
 	Synchronous bool
+	// Relax lets the primary drop synchronous replication while no
+	// standby is healthy (writes go on after a pair's failover, at the
+	// risk of losing them with that primary alone).
+	Relax bool
 	// Fast halves the monitor intervals (the bench's fast profile).
 	Fast bool
 	// ReplPassword is the replication password (a secret param; the
@@ -85,7 +89,7 @@ timeout = "30s"
 [[primitive]]
 id = "pg"
 agent = "postgres"
-params = { pgdata = %q, socket_dir = %q, logfile = %q, node_hosts = %q, rewind = "true", synchronous = %q }
+params = { pgdata = %q, socket_dir = %q, logfile = %q, node_hosts = %q, rewind = "true", synchronous = %q, synchronous_relax = "%t" }
 secret_params = { repl_password = %q }
 
 [[primitive.op]]
@@ -153,7 +157,7 @@ resource = "pg-ha"
 role = "Promoted"
 node = "n1"
 score = 50
-`, l.PGData(), l.PGSocketDir(), filepath.Join(l.Mount(), "postgresql.log"), strings.Join(hosts, ","), sync,
+`, l.PGData(), l.PGSocketDir(), filepath.Join(l.Mount(), "postgresql.log"), strings.Join(hosts, ","), sync, o.Relax,
 		o.ReplPassword, promoted, unpromoted, l.VIP(), HostIf, vipMon)
 	for i := 1; i <= l.cfg.Nodes; i++ {
 		how := fmt.Sprintf("plugin = \"lab\"\nparams = { prefix = %q }", l.cfg.Prefix)
