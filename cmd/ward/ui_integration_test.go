@@ -233,6 +233,15 @@ func TestIntegrationDashboard(t *testing.T) {
 	if err != nil || !strings.Contains(string(metricsOut), "ward_up 1") || !strings.Contains(string(metricsOut), `ward_resource_active{node="`+target+`",resource="`+demoResource+`",role="Started"} 1`) {
 		t.Errorf("GET /metrics = %v\n%.2000s", err, metricsOut)
 	}
+	// A change made on a member is forwarded to the DC.
+	memberSock := c.node(on).socket
+	if on == dc {
+		memberSock = c.node(target).socket
+	}
+	if code, out, errs := runWardLive(t, "resource", "clear", demoResource, "--wait", "--wait-timeout", "30s", "--socket", memberSock); code != 0 ||
+		!strings.Contains(out, "removed cli-prefer-"+demoResource) {
+		t.Errorf("ward resource clear on a member = %d\n%s%s", code, out, errs)
+	}
 	// Until here the page must have logged nothing; the policy check
 	// below makes the browser log the 422 answer of the invalid policy.
 	mu.Lock()
@@ -258,9 +267,13 @@ func TestIntegrationDashboard(t *testing.T) {
 		t.Errorf("policy page validation: %v, errors shown %q; want the no_quorum_policy error inline", err, perr)
 	}
 	err = chromedp.Do(bctx, chromedp.Navigate(url+"#overview"), chromedp.WaitVisible(css(row("data-node", "n1"))))
-	if err == nil { // the page shows the move made from the CLI
-		_, err = chromedp.Run(bctx, chromedp.Poll[bool](fmt.Sprintf(`document.querySelector('tr[data-resource="%s"] td.resource-node').textContent === %q`, demoResource, target),
-			chromedp.WithPollingTimeout(10*time.Second)))
+	if err == nil { // the page catches up with the changes made from the CLI
+		st, serr := c.node(dc).client.Status(ctx)
+		err = serr
+		if err == nil {
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById('epoch').textContent === '%d'`, st.PolicyEpoch),
+				chromedp.WithPollingTimeout(10*time.Second)))
+		}
 	}
 	png, serr := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err != nil || serr != nil {
