@@ -78,3 +78,26 @@ func TestConformanceExec(t *testing.T) {
 			RebootPowersOn: true, Failing: dev(t, dir, "fail"), Hanging: dev(t, dir, "hang")}
 	})
 }
+
+// BenchmarkAgentOff is one fence action through the agent plugin with
+// the shell test agent (metadata cached): the plugin's own cost plus a
+// shell start.
+func BenchmarkAgentOff(b *testing.B) {
+	dir := b.TempDir()
+	agent, err := filepath.Abs(filepath.Join("testdata", "fence_wardtest"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	a, err := fencing.NewAgent(policy.FenceDevice{ID: "pdu", Agent: agent, Params: map[string]string{"state_dir": dir}}, nil, fencing.NewMetadataCache())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := os.WriteFile(filepath.Join(dir, "p1"), []byte("on"), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		if err := a.Fence(b.Context(), "n1", "p1", "off"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
