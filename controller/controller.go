@@ -411,6 +411,7 @@ func (c *Controller) onMembership() {
 			c.log.Info("node joined", "node", m.Name)
 		}
 	}
+	c.cancelStaleFences()
 	if prev.Quorum.Quorate != l.mem.Quorum.Quorate {
 		if l.mem.Quorum.Quorate {
 			c.log.Info("this partition has quorum", "votes", l.mem.Quorum.Votes, "needed", l.mem.Quorum.Needed)

@@ -202,15 +202,20 @@ func (c *Controller) fencePeerForClaim(ctx context.Context, peer string) {
 	cl.fencing = true
 	term, cfg, boot := cl.term, l.cfg, l.boots[peer].ID
 	c.log.Warn("two_node: peer lost; fencing it before acting alone", "peer", peer, "term", term)
+	fctx, run, release := c.fenceContext(ctx, peer, boot)
 	c.goWorker(ctx, func(ctx context.Context) {
-		res := c.fencer.Fence(ctx, cfg, peer)
+		res := c.fencer.Fence(fctx, cfg, peer)
 		rec := fenceRecord(res, term, boot)
+		if run.cancelled && !rec.OK {
+			rec.Error = "cancelled: the node came back after a reboot"
+		}
 		rec.RequestedBy = c.node
 		if err := c.store.AppendFencing(rec); err != nil {
 			c.log.Error("cannot persist a fencing result", "err", err)
 			rec.OK = false
 		}
 		c.post(ctx, func(ctx context.Context) {
+			release()
 			c.recordFence(rec)
 			if l.claim != cl {
 				return

@@ -50,9 +50,14 @@ func (c *Controller) onAction(ctx context.Context, from string, m message) {
 	if a.Resource != "" {
 		l.inflight[a.Resource] = a.Kind
 	}
+	actx, release := ctx, func() {}
+	if a.Kind == policy.ActionFence {
+		actx, _, release = c.fenceContext(ctx, a.Target, a.Boot)
+	}
 	c.goWorker(ctx, func(ctx context.Context) {
-		res := c.runAction(ctx, cfg, term, from, a)
+		res := c.runAction(actx, cfg, term, from, a)
 		c.post(ctx, func(ctx context.Context) {
+			release()
 			if l.inflight[a.Resource] == a.Kind {
 				delete(l.inflight, a.Resource)
 			}

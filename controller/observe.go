@@ -56,6 +56,10 @@ func statusFromHistory(h resources.History) policy.ResourceStatus {
 				rs.Role = policy.RoleStarted
 			case last.Code == resources.RunningPromoted:
 				rs.Role = policy.RolePromoted
+			case last.Code == resources.FailedPromoted:
+				// OCF 9: promoted, and failed (Pacemaker's "failed
+				// master"): it must be demoted or stopped.
+				rs.Role, rs.Failed = policy.RolePromoted, true
 			case last.Code == resources.NotRunning:
 				rs.Role = policy.RoleStopped
 			default:

@@ -61,6 +61,9 @@ type loopState struct {
 	backoff  map[string]fenceBackoff
 	applies  []*pendingApply
 
+	// fences running on this node (fence_cancel.go).
+	fences []*fenceRun
+
 	// Member side.
 	inflight    map[string]policy.ActionKind // resource -> action running here
 	attrs       map[string]string

@@ -1,0 +1,62 @@
+package controller
+
+import (
+	"context"
+	"encoding/hex"
+)
+
+// This file cancels a fence whose victim came back with a new boot: the
+// boot that was to be fenced is gone (the node rebooted), so fencing it
+// now would power off a healthy node that is rejoining (in a two-node
+// race, the rebooted former primary). A victim that comes back with the
+// same boot is still fenced: it was lost while it may have run
+// resources, and nothing tells what it did meanwhile.
+
+// fenceRun is a fence running on this node.
+type fenceRun struct {
+	target, boot string
+	cancel       context.CancelFunc
+	cancelled    bool
+}
+
+// fenceContext returns the context for fencing target (lost in boot),
+// cancelled if target shows up with another boot, and the function that
+// releases it. Call both on the loop goroutine.
+func (c *Controller) fenceContext(ctx context.Context, target, boot string) (context.Context, *fenceRun, func()) {
+	l := &c.loop
+	fctx, cancel := context.WithCancel(ctx)
+	r := &fenceRun{target: target, boot: boot, cancel: cancel}
+	l.fences = append(l.fences, r)
+	release := func() {
+		cancel()
+		for i, x := range l.fences {
+			if x == r {
+				l.fences = append(l.fences[:i], l.fences[i+1:]...)
+				break
+			}
+		}
+	}
+	c.cancelStaleFences()
+	return fctx, r, release
+}
+
+// cancelStaleFences cancels fences whose victim is present again in a
+// later boot. Called on every membership change.
+func (c *Controller) cancelStaleFences() {
+	l := &c.loop
+	for _, r := range l.fences {
+		if r.cancelled || r.boot == "" {
+			continue
+		}
+		m, ok := l.mem.Member(r.target)
+		if !ok || !m.State.Present() || !m.HasMeta {
+			continue
+		}
+		if now := hex.EncodeToString(m.Meta.BootID[:]); now != r.boot {
+			r.cancelled = true
+			r.cancel()
+			c.log.Warn("cancelling a fence: the node came back after a reboot, so the boot to fence is already gone",
+				"node", r.target, "fenced_boot", short(r.boot), "new_boot", short(now))
+		}
+	}
+}
