@@ -13,6 +13,13 @@ import (
 // maxMetadata bounds the metadata XML read from a fence agent.
 const maxMetadata = 1 << 20
 
+// maxParams and maxActions bound what a metadata document may list
+// (real agents list about 60 parameters and 10 actions).
+const (
+	maxParams  = 1024
+	maxActions = 64
+)
+
 // Metadata is what a fence agent of the ClusterLabs fence-agents standard
 // says about itself (`fence_xxx -o metadata`): its parameters and the
 // actions it supports.
@@ -108,6 +115,9 @@ func ParseMetadata(data []byte) (*Metadata, error) {
 			return nil, errors.New("fencing: metadata: empty document (the agent printed no XML for -o metadata)")
 		}
 		return nil, fmt.Errorf("fencing: metadata: not a resource-agent XML document: %w", err)
+	}
+	if len(x.Params) > maxParams || len(x.Actions) > maxActions {
+		return nil, fmt.Errorf("fencing: metadata: %d parameters and %d actions, more than the %d and %d allowed", len(x.Params), len(x.Actions), maxParams, maxActions)
 	}
 	m := &Metadata{Name: x.Name}
 	seen := map[string]bool{}

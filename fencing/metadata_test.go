@@ -1,6 +1,7 @@
 package fencing
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -144,4 +145,16 @@ func FuzzArgs(f *testing.F) {
 		}
 		_, _ = DecodeArgs([]byte(k1 + v1 + "\n" + k2 + "=" + v2))
 	})
+}
+
+func TestParseMetadataTooManyParams(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<resource-agent name="x"><parameters>`)
+	for i := 0; i <= maxParams; i++ {
+		fmt.Fprintf(&b, `<parameter name="p%d" required="1"/>`, i)
+	}
+	b.WriteString(`</parameters><actions><action name="off"/></actions></resource-agent>`)
+	if _, err := ParseMetadata([]byte(b.String())); err == nil || !strings.Contains(err.Error(), "parameters") {
+		t.Fatalf("ParseMetadata(%d params) = %v, want too many parameters", maxParams+1, err)
+	}
 }
