@@ -35,6 +35,9 @@ func NewLab(d policy.FenceDevice) (*Lab, error) {
 // Fence powers the host off; it returns nil once no process of the host
 // runs any more.
 func (l *Lab) Fence(ctx context.Context, target, port, action string) error {
+	if action != "off" && action != "reboot" {
+		return fmt.Errorf("fencing: device %q: action %q is not a fencing action (off or reboot)", l.id, action)
+	}
 	if err := lab.PowerOff(ctx, l.prefix, port); err != nil {
 		return fmt.Errorf("fencing: device %q: %s %s: %w", l.id, action, target, err)
 	}
