@@ -21,6 +21,7 @@ import (
 	"github.com/ward-ha/ward/controller"
 	"github.com/ward-ha/ward/fencing"
 	"github.com/ward-ha/ward/heartbeat"
+	"github.com/ward-ha/ward/internal/rtprio"
 	"github.com/ward-ha/ward/policy"
 	"github.com/ward-ha/ward/resources"
 )
@@ -30,6 +31,8 @@ type daemonOptions struct {
 	policy, node, stateDir, key, socket, logLevel, agentState string
 	// op are the operating flags (daemon_operate.go).
 	op operateOptions
+	// realtime raises the daemon to SCHED_RR (internal/rtprio).
+	realtime bool
 }
 
 // newDaemonCmd returns `ward daemon`, the node daemon. The lead
@@ -67,6 +70,7 @@ directory with epoch 1, and from then on the live policy there wins
 	f.StringVar(&o.socket, "socket", api.DefaultSocket, "API unix socket")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.agentState, "agent-state-dir", "", "state folder of the built-in test agents (default /run/ward/agents/NODE)")
+	f.BoolVar(&o.realtime, "realtime", true, "run under real-time scheduling (SCHED_RR, not inherited by agents) so a busy machine cannot delay the heartbeat; needs root or CAP_SYS_NICE")
 	addOperateFlags(f, &o.op)
 	return c
 }
@@ -92,6 +96,15 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	log := base.With("node", o.node)
 	if o.node == "" {
 		return &usageError{cmd: "ward daemon", err: errors.New("--node is empty and the hostname is unknown")}
+	}
+	if o.realtime {
+		// Before anything else starts: every thread that exists now is
+		// raised, and threads made later inherit it.
+		if n, err := rtprio.Raise(rtprio.DefaultPriority); err != nil {
+			log.Warn("running at normal priority: "+err.Error(), "threads_raised", n)
+		} else {
+			log.Info("real-time scheduling on (SCHED_RR, agents run at normal priority)", "priority", rtprio.DefaultPriority)
+		}
 	}
 	store, err := controller.OpenStore(o.stateDir, log)
 	if err != nil {
