@@ -203,6 +203,12 @@ func (f *Fencer) runDevice(ctx context.Context, cfg *policy.Config, d policy.Fen
 	if !ok && d.Plugin == "watchdog" {
 		// The watchdog plugin needs the cluster's watchdog_timeout and
 		// the clock: one wait, no attempt timeout, no retry.
+		if cfg.Cluster.TwoNode {
+			// Under two_node the lone peer stays quorate too, so it
+			// never stops and its watchdog never fires: waiting would
+			// "fence" a node that still runs everything.
+			return fmt.Errorf("fencing: device %q: watchdog fencing cannot settle a two_node split (the peer stays quorate and keeps running); use a power device or a witness", d.ID)
+		}
 		w, err := NewWatchdogWait(time.Duration(cfg.Cluster.WatchdogTimeout), f.clk)
 		if err != nil {
 			return fmt.Errorf("fencing: device %q: %w", d.ID, err)

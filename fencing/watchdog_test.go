@@ -2,6 +2,7 @@ package fencing
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,5 +167,14 @@ func TestWatchdogWaitNeedsTimeout(t *testing.T) {
 	r := New(Config{Node: "q"}).Fence(context.Background(), cfg, "m")
 	if r.OK {
 		t.Fatalf("Fence with watchdog_timeout 0 = %+v, want a failure", r)
+	}
+}
+
+func TestWatchdogRefusedUnderTwoNode(t *testing.T) {
+	cfg := &policy.Config{Cluster: policy.Cluster{TwoNode: true, WatchdogTimeout: policy.Duration(time.Second)},
+		Fencing: policy.Fencing{Devices: []policy.FenceDevice{{ID: "wd", Plugin: "watchdog", Nodes: []string{"m"}}}}}
+	r := New(Config{Node: "q"}).Fence(context.Background(), cfg, "m")
+	if r.OK || !strings.Contains(r.Err, "two_node") {
+		t.Fatalf("watchdog Fence under two_node = %+v, want refused naming two_node", r)
 	}
 }
