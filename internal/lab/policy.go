@@ -15,6 +15,8 @@ type PolicyOptions struct {
 	// standby is healthy (writes go on after a pair's failover, at the
 	// risk of losing them with that primary alone).
 	Relax bool
+	// VIPOnly leaves PostgreSQL out: the VIP alone, preferring n1.
+	VIPOnly bool
 	// Fast halves the monitor intervals (the bench's fast profile).
 	Fast bool
 	// ReplPassword is the replication password (a secret param; the
@@ -85,48 +87,8 @@ timeout = "30s"
 		fmt.Fprintf(&b, "\n[[node]]\nname = %q\naddresses = [%q]\n", l.Name(i), l.Addr(i))
 		hosts = append(hosts, l.Name(i)+"="+l.Addr(i))
 	}
-	fmt.Fprintf(&b, `
-[[primitive]]
-id = "pg"
-agent = "postgres"
-params = { pgdata = %q, socket_dir = %q, logfile = %q, node_hosts = %q, rewind = "true", synchronous = %q, synchronous_relax = "%t" }
-secret_params = { repl_password = %q }
-
-[[primitive.op]]
-name = "monitor"
-interval = %q
-timeout = "10s"
-role = "Promoted"
-
-[[primitive.op]]
-name = "monitor"
-interval = %q
-timeout = "10s"
-role = "Unpromoted"
-
-[[primitive.op]]
-name = "start"
-timeout = "60s"
-
-[[primitive.op]]
-name = "stop"
-timeout = "60s"
-
-[[primitive.op]]
-name = "promote"
-timeout = "30s"
-
-[[primitive.op]]
-name = "demote"
-timeout = "60s"
-
-[[clone]]
-id = "pg-ha"
-resource = "pg"
-promotable = true
-promoted_max = 1
-notify = true
-
+	if o.VIPOnly {
+		fmt.Fprintf(&b, `
 [[primitive]]
 id = "vip"
 agent = "vip"
@@ -137,28 +99,88 @@ name = "monitor"
 interval = %q
 timeout = "5s"
 
-[[colocation]]
-id = "vip-with-primary"
-resource = "vip"
-with = "pg-ha"
-with_role = "Promoted"
-score = "INFINITY"
-
-[[order]]
-id = "promote-then-vip"
-first = "pg-ha"
-first_action = "promote"
-then = "vip"
-then_action = "start"
-
 [[location]]
-id = "primary-prefers-n1"
-resource = "pg-ha"
-role = "Promoted"
+id = "vip-prefers-n1"
+resource = "vip"
 node = "n1"
 score = 50
-`, l.PGData(), l.PGSocketDir(), filepath.Join(l.Mount(), "postgresql.log"), strings.Join(hosts, ","), sync, o.Relax,
-		o.ReplPassword, promoted, unpromoted, l.VIP(), HostIf, vipMon)
+`, l.VIP(), HostIf, vipMon)
+	} else {
+		fmt.Fprintf(&b, `
+	[[primitive]]
+	id = "pg"
+	agent = "postgres"
+	params = { pgdata = %q, socket_dir = %q, logfile = %q, node_hosts = %q, rewind = "true", synchronous = %q, synchronous_relax = "%t" }
+	secret_params = { repl_password = %q }
+	
+	[[primitive.op]]
+	name = "monitor"
+	interval = %q
+	timeout = "10s"
+	role = "Promoted"
+	
+	[[primitive.op]]
+	name = "monitor"
+	interval = %q
+	timeout = "10s"
+	role = "Unpromoted"
+	
+	[[primitive.op]]
+	name = "start"
+	timeout = "60s"
+	
+	[[primitive.op]]
+	name = "stop"
+	timeout = "60s"
+	
+	[[primitive.op]]
+	name = "promote"
+	timeout = "30s"
+	
+	[[primitive.op]]
+	name = "demote"
+	timeout = "60s"
+	
+	[[clone]]
+	id = "pg-ha"
+	resource = "pg"
+	promotable = true
+	promoted_max = 1
+	notify = true
+	
+	[[primitive]]
+	id = "vip"
+	agent = "vip"
+	params = { ip = %q, cidr_netmask = "24", nic = %q }
+	
+	[[primitive.op]]
+	name = "monitor"
+	interval = %q
+	timeout = "5s"
+	
+	[[colocation]]
+	id = "vip-with-primary"
+	resource = "vip"
+	with = "pg-ha"
+	with_role = "Promoted"
+	score = "INFINITY"
+	
+	[[order]]
+	id = "promote-then-vip"
+	first = "pg-ha"
+	first_action = "promote"
+	then = "vip"
+	then_action = "start"
+	
+	[[location]]
+	id = "primary-prefers-n1"
+	resource = "pg-ha"
+	role = "Promoted"
+	node = "n1"
+	score = 50
+	`, l.PGData(), l.PGSocketDir(), filepath.Join(l.Mount(), "postgresql.log"), strings.Join(hosts, ","), sync, o.Relax,
+			o.ReplPassword, promoted, unpromoted, l.VIP(), HostIf, vipMon)
+	}
 	for i := 1; i <= l.cfg.Nodes; i++ {
 		how := fmt.Sprintf("plugin = \"lab\"\nparams = { prefix = %q }", l.cfg.Prefix)
 		if o.FencePlugin != "lab" {
