@@ -148,9 +148,11 @@ func compute(id string, evs, all []api.Event, from, to time.Time) Availability {
 func cause(id string, ev api.Event, all []api.Event) string {
 	best := ""
 	rank := 0
-	for _, e := range all {
-		if e.At.After(ev.At) || ev.At.Sub(e.At) > causeWindow {
-			continue
+	// all is oldest first: look only at the window before ev.
+	lo := sort.Search(len(all), func(i int) bool { return !all[i].At.Before(ev.At.Add(-causeWindow)) })
+	for _, e := range all[lo:] {
+		if e.At.After(ev.At) {
+			break
 		}
 		r := 0
 		switch {
