@@ -60,7 +60,7 @@ removes everything. Needs root.`,
 func newLabUpCmd(dir *string) *cobra.Command {
 	var nodes int
 	var policyFile string
-	var sync bool
+	var sync, noPG bool
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Create the hosts and start a ward daemon on each",
@@ -75,7 +75,7 @@ func newLabUpCmd(dir *string) *cobra.Command {
 			}
 			ctx := c.Context()
 			out := c.OutOrStdout()
-			if err := labUp(ctx, l, policyFile, sync, out); err != nil {
+			if err := labUp(ctx, l, policyFile, sync, !noPG, out); err != nil {
 				if derr := l.Down(context.Background(), true); derr != nil {
 					err = errors.Join(err, derr)
 				}
@@ -87,27 +87,29 @@ func newLabUpCmd(dir *string) *cobra.Command {
 	c.Flags().IntVar(&nodes, "nodes", 2, "number of hosts (1 to 9)")
 	c.Flags().StringVar(&policyFile, "policy", "", "bootstrap policy for the daemons (default: PostgreSQL + VIP, generated)")
 	c.Flags().BoolVar(&sync, "sync", true, "generated policy: synchronous replication (no acknowledged commit lost)")
+	c.Flags().BoolVar(&noPG, "no-postgres", false, "do not create a PostgreSQL cluster on the hosts' disks")
 	return c
 }
 
 // labUp builds the lab and starts its daemons.
-func labUp(ctx context.Context, l *lab.Lab, policyFile string, sync bool, out io.Writer) error {
+func labUp(ctx context.Context, l *lab.Lab, policyFile string, sync, pg bool, out io.Writer) error {
 	start := time.Now()
 	if err := l.Up(ctx); err != nil {
 		return err
 	}
-	var pol string
+	if pg {
+		if err := l.InitPostgres(ctx); err != nil {
+			return err
+		}
+	}
+	// Two hosts relax synchronous replication while one runs alone.
+	pol := l.Policy(lab.PolicyOptions{Synchronous: sync, Relax: l.Config().Nodes == 2})
 	if policyFile != "" {
 		b, err := os.ReadFile(policyFile)
 		if err != nil {
 			return fmt.Errorf("lab: %w", err)
 		}
 		pol = string(b)
-	} else {
-		if err := l.InitPostgres(ctx); err != nil {
-			return err
-		}
-		pol = l.Policy(lab.PolicyOptions{Synchronous: sync})
 	}
 	if err := l.WriteFiles(pol); err != nil {
 		return err
@@ -131,7 +133,7 @@ func labUp(ctx context.Context, l *lab.Lab, policyFile string, sync bool, out io
 	}
 	fmt.Fprintf(out, "  client  %-8s  namespace %s\n", l.ClientAddr(), l.ClientNS())
 	fmt.Fprintf(out, "\nCluster status:  ward status --socket %s\n", l.Socket(1))
-	if policyFile == "" {
+	if pg {
 		fmt.Fprintf(out, "PostgreSQL (VIP): ward lab x c %s/psql -h %s -U postgres\n", lab.PGBin, l.VIP())
 	}
 	fmt.Fprintln(out, "Break things:     ward lab kill n1 | cut n1 --mode drop | freeze n1;  clean up: ward lab down")

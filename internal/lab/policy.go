@@ -107,77 +107,77 @@ score = 50
 `, l.VIP(), HostIf, vipMon)
 	} else {
 		fmt.Fprintf(&b, `
-	[[primitive]]
-	id = "pg"
-	agent = "postgres"
-	params = { pgdata = %q, socket_dir = %q, logfile = %q, node_hosts = %q, rewind = "true", synchronous = %q, synchronous_relax = "%t" }
-	secret_params = { repl_password = %q }
-	
-	[[primitive.op]]
-	name = "monitor"
-	interval = %q
-	timeout = "10s"
-	role = "Promoted"
-	
-	[[primitive.op]]
-	name = "monitor"
-	interval = %q
-	timeout = "10s"
-	role = "Unpromoted"
-	
-	[[primitive.op]]
-	name = "start"
-	timeout = "60s"
-	
-	[[primitive.op]]
-	name = "stop"
-	timeout = "60s"
-	
-	[[primitive.op]]
-	name = "promote"
-	timeout = "30s"
-	
-	[[primitive.op]]
-	name = "demote"
-	timeout = "60s"
-	
-	[[clone]]
-	id = "pg-ha"
-	resource = "pg"
-	promotable = true
-	promoted_max = 1
-	notify = true
-	
-	[[primitive]]
-	id = "vip"
-	agent = "vip"
-	params = { ip = %q, cidr_netmask = "24", nic = %q }
-	
-	[[primitive.op]]
-	name = "monitor"
-	interval = %q
-	timeout = "5s"
-	
-	[[colocation]]
-	id = "vip-with-primary"
-	resource = "vip"
-	with = "pg-ha"
-	with_role = "Promoted"
-	score = "INFINITY"
-	
-	[[order]]
-	id = "promote-then-vip"
-	first = "pg-ha"
-	first_action = "promote"
-	then = "vip"
-	then_action = "start"
-	
-	[[location]]
-	id = "primary-prefers-n1"
-	resource = "pg-ha"
-	role = "Promoted"
-	node = "n1"
-	score = 50
+[[primitive]]
+id = "pg"
+agent = "postgres"
+params = { pgdata = %q, socket_dir = %q, logfile = %q, node_hosts = %q, rewind = "true", synchronous = %q, synchronous_relax = "%t" }
+secret_params = { repl_password = %q }
+
+[[primitive.op]]
+name = "monitor"
+interval = %q
+timeout = "10s"
+role = "Promoted"
+
+[[primitive.op]]
+name = "monitor"
+interval = %q
+timeout = "10s"
+role = "Unpromoted"
+
+[[primitive.op]]
+name = "start"
+timeout = "60s"
+
+[[primitive.op]]
+name = "stop"
+timeout = "60s"
+
+[[primitive.op]]
+name = "promote"
+timeout = "30s"
+
+[[primitive.op]]
+name = "demote"
+timeout = "60s"
+
+[[clone]]
+id = "pg-ha"
+resource = "pg"
+promotable = true
+promoted_max = 1
+notify = true
+
+[[primitive]]
+id = "vip"
+agent = "vip"
+params = { ip = %q, cidr_netmask = "24", nic = %q }
+
+[[primitive.op]]
+name = "monitor"
+interval = %q
+timeout = "5s"
+
+[[colocation]]
+id = "vip-with-primary"
+resource = "vip"
+with = "pg-ha"
+with_role = "Promoted"
+score = "INFINITY"
+
+[[order]]
+id = "promote-then-vip"
+first = "pg-ha"
+first_action = "promote"
+then = "vip"
+then_action = "start"
+
+[[location]]
+id = "primary-prefers-n1"
+resource = "pg-ha"
+role = "Promoted"
+node = "n1"
+score = 50
 	`, l.PGData(), l.PGSocketDir(), filepath.Join(l.Mount(), "postgresql.log"), strings.Join(hosts, ","), sync, o.Relax,
 			o.ReplPassword, promoted, unpromoted, l.VIP(), HostIf, vipMon)
 	}
