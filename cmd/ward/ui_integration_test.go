@@ -10,12 +10,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +27,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/ward-ha/ward/alert"
+	"github.com/ward-ha/ward/api"
 )
 
 // writeSelfSigned writes a certificate and key for 127.0.0.1 into dir.
@@ -52,7 +57,8 @@ func writeSelfSigned(t *testing.T, dir string) (cert, key string) {
 // (TLS, tokens) and drives the dashboard in headless Chromium (Debian's
 // chromium package): the page loads without console errors, shows every
 // node and resource, and a click on "Standby" (confirmed) moves the
-// resource, which the page shows. A screenshot is saved in the test's
+// resource, which the page shows, and a webhook alert receives the
+// failover. A screenshot is saved in the test's
 // artifact directory (go test -artifacts).
 func TestIntegrationDashboard(t *testing.T) {
 	browser, err := exec.LookPath("chromium")
@@ -98,6 +104,27 @@ func TestIntegrationDashboard(t *testing.T) {
 	}
 	dc := ready.status.DC
 	url := fmt.Sprintf("https://127.0.0.1:%d/ui/", listen[dc])
+
+	// A webhook alert recipient: the failover below must reach it.
+	hooks := make(chan alert.Payload, 64)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p alert.Payload
+		if json.NewDecoder(r.Body).Decode(&p) == nil {
+			select {
+			case hooks <- p:
+			default:
+			}
+		}
+	}))
+	defer receiver.Close()
+	live, err := c.node(dc).client.Policy(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withAlert := live.Source + fmt.Sprintf("\n[[alert]]\nid = \"hook\"\nkind = \"webhook\"\nurl = %q\nevents = [\"resource\"]\n", receiver.URL+"/hook")
+	if _, err := c.node(dc).client.ApplyPolicy(ctx, api.ApplyRequest{Source: withAlert}); err != nil {
+		t.Fatalf("apply the policy with a webhook alert: %v", err)
+	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
 		chromedp.IgnoreCertErrors, chromedp.WindowSize(1280, 1000))
@@ -167,6 +194,18 @@ func TestIntegrationDashboard(t *testing.T) {
 		t.Fatalf("standby %s from the page: %v", on, err)
 	}
 	to, _ := text(row("data-resource", demoResource) + " td.resource-node")
+	// The webhook receives the failover.
+	hookLimit := time.After(15 * time.Second)
+	for got := false; !got; {
+		select {
+		case p := <-hooks:
+			ev, _ := json.Marshal(p.Event)
+			got = p.Recipient == "hook" && p.Cluster == "ward-demo" && strings.Contains(string(ev), `"resource":"`+demoResource+`"`) && strings.Contains(string(ev), "Started@"+to)
+		case <-hookLimit:
+			t.Errorf("the webhook got no event for %s moving to %s within 15 s", demoResource, to)
+			got = true
+		}
+	}
 	flags, _ := text(row("data-node", on) + " td:nth-child(3)")
 	if got, err := c.activeOn(demoResource); err != nil || len(got) != 1 || got[0] != to {
 		t.Errorf("after standby the page shows %s on %s, the nodes' disks say %v (%v)", demoResource, to, got, err)
