@@ -26,6 +26,8 @@ type Network struct {
 	ends  map[string]*Transport
 	cuts  map[[2]string]bool // ordered pair: no traffic from [0] to [1]
 	alone map[string]bool    // isolated addresses
+
+	faults faults // packet loss, duplication and delay (faults.go)
 }
 
 // NewNetwork returns an empty network.
@@ -165,12 +167,29 @@ func (t *Transport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, e
 	if dst == nil {
 		return now, nil
 	}
-	p := &memberlist.Packet{Buf: append([]byte(nil), b...), From: &net.UDPAddr{IP: t.ip, Port: t.port}, Timestamp: now}
-	select {
-	case dst.packets <- p:
-	default:
+	copies, delay := t.net.faults.plan()
+	for i := range copies {
+		p := &memberlist.Packet{Buf: append([]byte(nil), b...), From: &net.UDPAddr{IP: t.ip, Port: t.port}, Timestamp: now}
+		if delay[i] == 0 {
+			dst.deliver(p)
+			continue
+		}
+		time.AfterFunc(delay[i], func() {
+			// A cut made while the packet was in flight drops it too.
+			if d := t.net.route(t.addr, a.Addr); d == dst {
+				dst.deliver(p)
+			}
+		})
 	}
 	return now, nil
+}
+
+// deliver queues p unless the receive buffer is full.
+func (t *Transport) deliver(p *memberlist.Packet) {
+	select {
+	case t.packets <- p:
+	default:
+	}
 }
 
 // PacketCh returns the incoming packets.

@@ -1,0 +1,53 @@
+package sim
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+)
+
+var (
+	seedFlag   = flag.Uint64("seed", 0, "replay this seed only (TestSim)")
+	seedsFlag  = flag.Int("seeds", 4, "number of seeds TestSim runs, from seed 1")
+	faultsFlag = flag.Int("faults", 6, "faults per seed (TestSim)")
+)
+
+// TestSim runs a bounded number of seeds of the randomized fault
+// simulation and fails with the command that replays a failing seed.
+func TestSim(t *testing.T) {
+	seeds := []uint64{}
+	if *seedFlag != 0 {
+		seeds = append(seeds, *seedFlag)
+	} else {
+		for s := 1; s <= *seedsFlag; s++ {
+			seeds = append(seeds, uint64(s))
+		}
+	}
+	for _, seed := range seeds {
+		logs := &syncBuffer{}
+		level := slog.LevelInfo
+		if os.Getenv("WARD_TEST_DEBUG") != "" {
+			level = slog.LevelDebug
+		}
+		res, err := Run(context.Background(), Options{Seed: seed, Faults: *faultsFlag, Dir: t.TempDir(), Log: logs, LogLevel: level})
+		if err != nil {
+			t.Fatalf("Run(seed %d) = %v, want no error", seed, err)
+		}
+		t.Logf("seed %d: %d faults, %v, converged in %v", seed, res.Faults, res.Duration.Round(time.Millisecond), res.Converged.Round(time.Millisecond))
+		if !res.OK() {
+			for _, s := range res.Schedule {
+				t.Logf("  %s", s)
+			}
+			for _, v := range res.Violations {
+				t.Errorf("seed %d: %s at %v: %s", seed, v.Kind, v.At.Round(time.Millisecond), v.Detail)
+			}
+			t.Errorf("replay: %s  (or: go test ./internal/sim -run TestSim -seed %d -faults %d)", res.Replay, seed, res.Faults)
+			if os.Getenv("WARD_SIM_LOGS") != "" {
+				t.Logf("logs:\n%s", logs)
+			}
+		}
+	}
+}
