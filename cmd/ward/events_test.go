@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,5 +63,61 @@ func TestParseSince(t *testing.T) {
 		if _, err := parseSince(in, now); err == nil {
 			t.Errorf("parseSince(%q) = nil error, want one", in)
 		}
+	}
+}
+
+// syncBuf is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestEventsFollow(t *testing.T) {
+	now := time.Now()
+	evs := sampleEvents(now)
+	b := &apitest.Backend{EventList: evs[:2]}
+	socket := apitest.Serve(t, b)
+	cl := api.NewClient(socket)
+	defer cl.CloseIdleConnections()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuf
+	done := make(chan error, 1)
+	go func() { done <- runEvents(ctx, &out, cl, socket, api.EventQuery{}, "text", true, 5*time.Millisecond, false) }()
+	waitFor := func(s string) {
+		t.Helper()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		limit := time.After(5 * time.Second)
+		for !strings.Contains(out.String(), s) {
+			select {
+			case <-tick.C:
+			case <-limit:
+				t.Fatalf("ward events -f printed %q, want %q", out.String(), s)
+			}
+		}
+	}
+	waitFor("node n1: online -> unclean")
+	b.Lock()
+	b.EventList = evs
+	b.Unlock()
+	waitFor("vip started: Started@n2")
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("runEvents(follow) = %v after cancel, want nil", err)
+	}
+	if n := strings.Count(out.String(), "node n1: online -> unclean"); n != 1 {
+		t.Errorf("ward events -f printed event 2 %d times, want once:\n%s", n, out.String())
 	}
 }
