@@ -94,7 +94,9 @@ func TestEventsFollow(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuf
 	done := make(chan error, 1)
-	go func() { done <- runEvents(ctx, &out, cl, socket, api.EventQuery{}, "text", true, 5*time.Millisecond, false) }()
+	go func() {
+		done <- runEvents(ctx, &out, cl, socket, api.EventQuery{}, "text", true, 5*time.Millisecond, false)
+	}()
 	waitFor := func(s string) {
 		t.Helper()
 		tick := time.NewTicker(5 * time.Millisecond)
