@@ -53,7 +53,7 @@ removes everything. Needs root.`,
 		newLabNodeCmd(load, "thaw", "Thaw a frozen host: SIGCONT every process on it"),
 		newLabNodeCmd(load, "kill", "Power a host off: link down, every process killed"),
 		newLabNodeCmd(load, "boot", "Power a host back on: link up, its ward daemon started"),
-		newLabExecCmd(load))
+		newLabExecCmd(&dir, load))
 	return c
 }
 
@@ -61,6 +61,7 @@ func newLabUpCmd(dir *string) *cobra.Command {
 	var nodes int
 	var policyFile string
 	var sync, noPG bool
+	var exe string
 	c := &cobra.Command{
 		Use:   "up",
 		Short: "Create the hosts and start a ward daemon on each",
@@ -69,7 +70,7 @@ func newLabUpCmd(dir *string) *cobra.Command {
 			if err := lab.CheckRoot(); err != nil {
 				return err
 			}
-			l, err := lab.New(lab.Config{Dir: *dir, Nodes: nodes}, nil)
+			l, err := lab.New(lab.Config{Dir: *dir, Nodes: nodes, Exe: exe}, nil)
 			if err != nil {
 				return &usageError{cmd: "ward lab up", err: err}
 			}
@@ -88,6 +89,8 @@ func newLabUpCmd(dir *string) *cobra.Command {
 	c.Flags().StringVar(&policyFile, "policy", "", "bootstrap policy for the daemons (default: PostgreSQL + VIP, generated)")
 	c.Flags().BoolVar(&sync, "sync", true, "generated policy: synchronous replication (no acknowledged commit lost)")
 	c.Flags().BoolVar(&noPG, "no-postgres", false, "do not create a PostgreSQL cluster on the hosts' disks")
+	c.Flags().StringVar(&exe, "exe", "", "ward binary the hosts run (default: this one)")
+	c.Flags().MarkHidden("exe")
 	return c
 }
 
@@ -275,7 +278,7 @@ func newLabNodeCmd(load func() (*lab.Lab, error), verb, short string) *cobra.Com
 	}
 }
 
-func newLabExecCmd(load func() (*lab.Lab, error)) *cobra.Command {
+func newLabExecCmd(dir *string, load func() (*lab.Lab, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:   "x NODE|c CMD [ARG...]",
 		Short: "Run a command on a host (c: the client), with the host's disk mounted",
@@ -283,6 +286,19 @@ func newLabExecCmd(load func() (*lab.Lab, error)) *cobra.Command {
 		// Everything after NODE belongs to the command.
 		DisableFlagParsing: true,
 		RunE: func(c *cobra.Command, args []string) error {
+			// Flag parsing is off: take ward lab's own --dir by hand.
+			for len(args) > 0 && strings.HasPrefix(args[0], "--dir") {
+				if v, ok := strings.CutPrefix(args[0], "--dir="); ok {
+					*dir, args = v, args[1:]
+				} else if len(args) > 1 {
+					*dir, args = args[1], args[2:]
+				} else {
+					break
+				}
+			}
+			if len(args) < 2 {
+				return &usageError{cmd: "ward lab x", err: errors.New("want NODE (or c) and a command")}
+			}
 			l, err := load()
 			if err != nil {
 				return err
