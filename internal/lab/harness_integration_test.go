@@ -265,21 +265,6 @@ func (e *pgEnv) waitSyncStandby(ctx context.Context) {
 	})
 }
 
-// waitStreaming waits until host i is a standby receiving WAL.
-func (e *pgEnv) waitStreaming(ctx context.Context, i int) {
-	e.t.Helper()
-	waitFor(e.t, ctx, fmt.Sprintf("%s streaming as a standby", e.l.Name(i)), func() error {
-		var st string
-		if err := e.query(ctx, i, "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')", &st); err != nil {
-			return err
-		}
-		if st != "streaming" {
-			return fmt.Errorf("wal receiver %s", st)
-		}
-		return nil
-	})
-}
-
 // vipHolders lists the hosts with the VIP on their interface.
 func (e *pgEnv) vipHolders(ctx context.Context) []int {
 	st, err := e.l.Status(ctx)

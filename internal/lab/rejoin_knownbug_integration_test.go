@@ -19,6 +19,7 @@ package lab
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -43,4 +44,19 @@ func TestIntegrationPGPairRejoin(t *testing.T) {
 		t.Errorf("%s was powered off again after it rejoined", e.l.Name(p))
 	}
 	e.checkNoLoss(ctx)
+}
+
+// waitStreaming waits until host i is a standby receiving WAL.
+func (e *pgEnv) waitStreaming(ctx context.Context, i int) {
+	e.t.Helper()
+	waitFor(e.t, ctx, fmt.Sprintf("%s streaming as a standby", e.l.Name(i)), func() error {
+		var st string
+		if err := e.query(ctx, i, "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'none')", &st); err != nil {
+			return err
+		}
+		if st != "streaming" {
+			return fmt.Errorf("wal receiver %s", st)
+		}
+		return nil
+	})
 }
