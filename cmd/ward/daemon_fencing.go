@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/ward-ha/ward/controller"
+	"github.com/ward-ha/ward/fencing"
+	"github.com/ward-ha/ward/heartbeat"
+	"github.com/ward-ha/ward/heartbeat/witness"
+	"github.com/ward-ha/ward/policy"
+)
+
+// This file holds the parts of fencing that run beside the controller in
+// `ward daemon`: the watchdog feeder (when the policy fences through the
+// watchdog plugin) and the witness client (with --witness). The daemon
+// adds the flags with addFencingAidFlags and runs what fencingAids
+// returns, each on its own goroutine with the daemon's context.
+
+// fencingAidOptions are the daemon's flags for them.
+type fencingAidOptions struct {
+	// watchdog is /dev/watchdog, or file:PATH for the simulated one.
+	watchdog string
+	// witness is the witness's host:port ("" none).
+	witness string
+}
+
+// addFencingAidFlags adds --watchdog-device and --witness to f.
+func addFencingAidFlags(f *pflag.FlagSet, o *fencingAidOptions) {
+	f.StringVar(&o.watchdog, "watchdog-device", "/dev/watchdog", "watchdog of this node, used when the policy fences through the watchdog plugin (file:PATH: a simulated one, supervised by ward watchdog-sim)")
+	f.StringVar(&o.witness, "witness", "", "address (host:port) of the cluster's ward witness, if any; the heartbeat must then count a witness vote")
+}
+
+// usesWatchdog reports whether cfg fences through the watchdog plugin.
+func usesWatchdog(cfg *policy.Config) bool {
+	for _, d := range cfg.Fencing.Devices {
+		if d.Plugin == "watchdog" {
+			return true
+		}
+	}
+	return false
+}
+
+// fencingAids returns the goroutines to run: the watchdog feeder when
+// cfg uses the watchdog plugin (the device is opened, which arms it, now:
+// an error stops the daemon), the witness client when o.witness is set.
+func fencingAids(o fencingAidOptions, cfg *policy.Config, node string, key []byte, hb *heartbeat.Cluster, ex controller.Executor, log *slog.Logger) ([]func(context.Context) error, error) {
+	var runs []func(context.Context) error
+	if usesWatchdog(cfg) {
+		timeout := time.Duration(cfg.Cluster.WatchdogTimeout)
+		if timeout <= 0 {
+			return nil, errors.New("the policy fences through the watchdog plugin but cluster.watchdog_timeout is not set")
+		}
+		var dev fencing.WatchdogDevice
+		var err error
+		if path, ok := strings.CutPrefix(o.watchdog, "file:"); ok {
+			dev, err = fencing.NewFileWatchdog(path, nil)
+		} else {
+			// The device resets the node half of watchdog_timeout after
+			// the last feed.
+			dev, err = fencing.OpenDevWatchdog(o.watchdog, timeout/2)
+		}
+		if err != nil {
+			return nil, err
+		}
+		feeder := fencing.NewFeeder(dev, timeout, controller.WatchdogHealth(hb, ex), nil, log.With("component", "watchdog"))
+		runs = append(runs, feeder.Run)
+	}
+	if o.witness != "" {
+		c := witness.NewClient(witness.ClientConfig{Addr: o.witness, Cluster: cfg.Cluster.Name, Node: node, Key: key,
+			Logger: log.With("component", "witness")})
+		view := func() ([]string, bool) { return witnessView(hb.Membership()), false }
+		runs = append(runs, func(ctx context.Context) error {
+			return c.Run(ctx, time.Second, view, hb.SetWitnessGranted)
+		})
+	}
+	return runs, nil
+}
+
+// witnessView lists the configured nodes this node sees alive, itself
+// included (the witness is not a node).
+func witnessView(m heartbeat.Membership) []string {
+	var out []string
+	for _, mb := range m.Members {
+		if !mb.Witness && (mb.Self || mb.State == heartbeat.StateAlive) {
+			out = append(out, mb.Name)
+		}
+	}
+	return out
+}
