@@ -11,7 +11,8 @@ import (
 
 var (
 	seedFlag   = flag.Uint64("seed", 0, "replay this seed only (TestSim)")
-	seedsFlag  = flag.Int("seeds", 4, "number of seeds TestSim runs, from seed 1")
+	seedsFlag  = flag.Int("seeds", 4, "number of seeds TestSim runs, from -from")
+	fromFlag   = flag.Uint64("from", 1, "first seed TestSim runs")
 	faultsFlag = flag.Int("faults", 6, "faults per seed (TestSim)")
 )
 
@@ -22,8 +23,8 @@ func TestSim(t *testing.T) {
 	if *seedFlag != 0 {
 		seeds = append(seeds, *seedFlag)
 	} else {
-		for s := 1; s <= *seedsFlag; s++ {
-			seeds = append(seeds, uint64(s))
+		for i := range *seedsFlag {
+			seeds = append(seeds, *fromFlag+uint64(i))
 		}
 	}
 	for _, seed := range seeds {
