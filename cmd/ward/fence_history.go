@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,6 +76,9 @@ func fenceHistory(ctx context.Context, socket, stateDir string) ([]api.FenceEven
 	var ue *api.UnreachableError
 	if !errors.As(err, &ue) {
 		return nil, daemonError(socket, err)
+	}
+	if _, err := os.Stat(stateDir); err != nil {
+		return nil, &exitError{code: 1, msg: fmt.Sprintf("cannot reach the ward daemon at %s (%v), and there is no state directory %s to read", socket, ue.Err, stateDir)}
 	}
 	store, serr := controller.OpenStore(stateDir, nil)
 	if serr != nil {
