@@ -42,7 +42,7 @@ type result struct {
 
 func main() {
 	runs := flag.Int("runs", 10, "failover runs")
-	profile := flag.String("profile", "lan", "lan or fast (monitor intervals halved)")
+	profile := flag.String("profile", "lan", "lan, or fast (monitors every 1 s and 1.5 s instead of 1 s and 2 s)")
 	keep := flag.Bool("keep", false, "keep the logs of failed runs")
 	flag.Parse()
 	if *profile != "lan" && *profile != "fast" {

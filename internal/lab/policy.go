@@ -17,7 +17,7 @@ type PolicyOptions struct {
 	Relax bool
 	// VIPOnly leaves PostgreSQL out: the VIP alone, preferring n1.
 	VIPOnly bool
-	// Fast halves the monitor intervals (the bench's fast profile).
+	// Fast runs the monitors every 1 s / 1.5 s (the bench's fast profile).
 	Fast bool
 	// ReplPassword is the replication password (a secret param; the
 	// lab's pg_hba trusts the subnet, so any value works).
@@ -54,7 +54,7 @@ func (l *Lab) Policy(o PolicyOptions) string {
 	var b strings.Builder
 	promoted, unpromoted, vipMon := "1s", "2s", "2s"
 	if o.Fast {
-		promoted, unpromoted, vipMon = "500ms", "1s", "1s"
+		promoted, unpromoted, vipMon = "1s", "1500ms", "1s"
 	}
 	sync := "off"
 	if o.Synchronous {
