@@ -50,6 +50,10 @@ type Result struct {
 	Converged  time.Duration `json:"converged_ns"` // final heal -> placement; 0 if it never converged
 	Duration   time.Duration `json:"duration_ns"`
 	Replay     string        `json:"replay"`
+	// Restarted are the nodes the final heal booted again.
+	Restarted []string `json:"restarted,omitempty"`
+	// Final says where things were when the run ended.
+	Final string `json:"final"`
 }
 
 // OK reports whether the run broke no invariant.
@@ -181,9 +185,11 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 		if err := c.restart(n); err != nil {
 			return res, fmt.Errorf("sim: seed %d: final heal: %w", o.Seed, err)
 		}
+		res.Restarted = append(res.Restarted, n)
 	}
 	obs.topology()
 	took, ok := waitFor(ctx, o.Converge, func() bool { return converged(c, prefs) })
+	res.Final = describe(c)
 	if ok {
 		res.Converged = max(took, time.Nanosecond)
 	} else if ctx.Err() == nil {
