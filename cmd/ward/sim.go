@@ -128,8 +128,8 @@ func runFaultSim(ctx context.Context, w io.Writer, format string, first uint64, 
 
 func printSimResult(w io.Writer, r sim.Result) {
 	if r.OK() {
-		fmt.Fprintf(w, "seed %d: ok (%d faults, %v, converged %v after the last heal)\n", r.Seed, r.Faults,
-			r.Duration.Round(time.Millisecond), r.Converged.Round(time.Millisecond))
+		fmt.Fprintf(w, "seed %d: ok (%d faults, %d starts, %d promotes, %d fences, %v, converged %v after the last heal)\n", r.Seed, r.Faults,
+			r.Counts.Starts, r.Counts.Promotes, r.Counts.Fences, r.Duration.Round(time.Millisecond), r.Converged.Round(time.Millisecond))
 		return
 	}
 	fmt.Fprintf(w, "seed %d: FAILED, %d violations\n", r.Seed, len(r.Violations))

@@ -50,7 +50,15 @@ type observer struct {
 	dcs           map[uint64]map[string]bool
 	seen          map[string]bool
 	violations    []Violation
-	events        int
+	counts        Counts
+}
+
+// Counts are what happened during a run, to tell a quiet run from a
+// busy one.
+type Counts struct {
+	Starts   int `json:"starts"`
+	Promotes int `json:"promotes"`
+	Fences   int `json:"fences"`
 }
 
 func (o *observer) violate(kind, detail string) {
@@ -90,7 +98,11 @@ func (o *observer) dispatched(term uint64, node string) {
 func (o *observer) action(kind, node, rsc string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.events++
+	if kind == "promote" {
+		o.counts.Promotes++
+	} else {
+		o.counts.Starts++
+	}
 	now := time.Now()
 	if since, ok := o.minoritySince[node]; ok && !o.ignoreNQ && now.Sub(since) > o.grace {
 		o.violateLocked("start-without-quorum", fmt.Sprintf("%s of %s on %s, %v after its partition lost quorum", kind, rsc, node, now.Sub(since).Round(time.Millisecond)))
@@ -113,7 +125,7 @@ func (o *observer) action(kind, node, rsc string) {
 func (o *observer) fenced(node string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.events++
+	o.counts.Fences++
 	if l := o.lost[node]; l != nil {
 		l.fenced = true
 	}
@@ -125,7 +137,6 @@ func (o *observer) fenced(node string) {
 func (o *observer) topology() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.events++
 	now := time.Now()
 	comp := map[string]int{}
 	size := map[int]int{}
@@ -225,4 +236,11 @@ func (o *observer) result() []Violation {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return append([]Violation(nil), o.violations...)
+}
+
+// tally returns the counts so far.
+func (o *observer) tally() Counts {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.counts
 }

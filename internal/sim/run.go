@@ -54,6 +54,8 @@ type Result struct {
 	Restarted []string `json:"restarted,omitempty"`
 	// Final says where things were when the run ended.
 	Final string `json:"final"`
+	// Counts are the starts, promotes and fences seen.
+	Counts Counts `json:"counts"`
 }
 
 // OK reports whether the run broke no invariant.
@@ -147,6 +149,7 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 		close(stopSample)
 		<-sampled
 		res.Violations = obs.result()
+		res.Counts = obs.tally()
 		res.Duration = time.Since(begin)
 	}()
 

@@ -37,8 +37,8 @@ func TestSim(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Run(seed %d) = %v, want no error", seed, err)
 		}
-		t.Logf("seed %d: %d faults, %v, restarted %v, converged in %v: %s", seed, res.Faults, res.Duration.Round(time.Millisecond),
-			res.Restarted, res.Converged.Round(time.Millisecond), res.Final)
+		t.Logf("seed %d: %d faults, %v, %+v, restarted %v, converged in %v: %s", seed, res.Faults, res.Duration.Round(time.Millisecond),
+			res.Counts, res.Restarted, res.Converged.Round(time.Millisecond), res.Final)
 		if !res.OK() {
 			for _, s := range res.Schedule {
 				t.Logf("  %s", s)
