@@ -203,8 +203,11 @@ func (c *Controller) fencePeerForClaim(ctx context.Context, peer string) {
 	term, cfg, boot := cl.term, l.cfg, l.boots[peer].ID
 	c.log.Warn("two_node: peer lost; fencing it before acting alone", "peer", peer, "term", term)
 	fctx, run, release := c.fenceContext(ctx, peer, boot)
+	// The priority delay (priority_fencing_delay) is computed here, on
+	// the controller goroutine, from the latest view of who runs what.
+	fopts := c.fenceOptions(cfg, peer)
 	c.goWorker(ctx, func(ctx context.Context) {
-		res := c.fencer.Fence(fctx, cfg, peer)
+		res := c.runFence(fctx, cfg, peer, fopts)
 		rec := fenceRecord(res, term, boot)
 		if run.cancelled && !rec.OK {
 			rec.Error = "cancelled: the node came back after a reboot"

@@ -33,6 +33,8 @@ type daemonOptions struct {
 	op operateOptions
 	// realtime raises the daemon to SCHED_RR (internal/rtprio).
 	realtime bool
+	// fa are the watchdog and witness flags (daemon_fencing.go).
+	fa fencingAidOptions
 }
 
 // newDaemonCmd returns `ward daemon`, the node daemon. The lead
@@ -72,6 +74,7 @@ directory with epoch 1, and from then on the live policy there wins
 	f.StringVar(&o.agentState, "agent-state-dir", "", "state folder of the built-in test agents (default /run/ward/agents/NODE)")
 	f.BoolVar(&o.realtime, "realtime", true, "run under real-time scheduling (SCHED_RR, not inherited by agents) so a busy machine cannot delay the heartbeat; needs root or CAP_SYS_NICE")
 	addOperateFlags(f, &o.op)
+	addFencingAidFlags(f, &o.fa)
 	return c
 }
 
@@ -136,6 +139,17 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 		}
 		hcfg.Nodes = append(hcfg.Nodes, heartbeat.NodeSpec{Name: n.Name, Addresses: n.Addresses, Votes: v})
 	}
+	var key []byte
+	if o.fa.witness != "" {
+		// The witness authenticates requests with the gossip key; it
+		// holds one quorum vote.
+		kr, err := heartbeat.LoadKeyFile(o.key)
+		if err != nil {
+			return err
+		}
+		key = kr.Primary
+		hcfg.Witness = "witness"
+	}
 	hb, err := heartbeat.New(hcfg)
 	if err != nil {
 		return err
@@ -160,12 +174,16 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 		return err
 	}
 	srv := api.NewServer(ctrl, log.With("component", "api"))
+	aids, err := fencingAids(o.fa, cfg, o.node, key, hb, ex, log)
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	runs := ops.start(ctrl, srv, store, cfg.Cluster.Name)
-	errs := make(chan error, 4+len(runs))
+	errs := make(chan error, 4+len(runs)+len(aids))
 	run := func(name string, f func(context.Context) error) {
 		wg.Go(func() {
 			if err := f(ctx); err != nil && ctx.Err() == nil {
@@ -180,6 +198,9 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	run("api", func(ctx context.Context) error { return srv.Run(ctx, o.socket) })
 	for name, f := range runs {
 		run(name, f)
+	}
+	for i, f := range aids {
+		run(fmt.Sprintf("fencing aid %d", i+1), f)
 	}
 	ops.ready()
 	log.Info("ward daemon started", "policy_epoch", store.Policy().Epoch, "socket", o.socket, "state_dir", o.stateDir)

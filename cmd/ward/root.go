@@ -46,6 +46,7 @@ resources move.`,
 		newFenceCmd(),
 		newWitnessCmd(),
 		newLabCmd(),
+		newWatchdogSimCmd(),
 	)
 	return root
 }
