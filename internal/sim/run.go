@@ -222,6 +222,7 @@ func play(c *cluster, m *netModel, s Step, seed uint64, names []string, prefs ma
 	case FaultRestart:
 		if !c.isUp(s.Node) {
 			m.mu.Lock()
+			delete(m.frozen, s.Node) // a new boot is not frozen
 			for k := range m.cuts {
 				if k[0] == s.Node || k[1] == s.Node {
 					delete(m.cuts, k)
