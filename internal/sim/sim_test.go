@@ -14,6 +14,7 @@ var (
 	seedsFlag  = flag.Int("seeds", 4, "number of seeds TestSim runs, from -from")
 	fromFlag   = flag.Uint64("from", 1, "first seed TestSim runs")
 	faultsFlag = flag.Int("faults", 6, "faults per seed (TestSim)")
+	nodesFlag  = flag.Int("nodes", 3, "nodes in the simulated cluster (TestSim)")
 )
 
 // TestSim runs a bounded number of seeds of the randomized fault
@@ -33,7 +34,7 @@ func TestSim(t *testing.T) {
 		if os.Getenv("WARD_TEST_DEBUG") != "" {
 			level = slog.LevelDebug
 		}
-		res, err := Run(context.Background(), Options{Seed: seed, Faults: *faultsFlag, Dir: t.TempDir(), Log: logs, LogLevel: level})
+		res, err := Run(context.Background(), Options{Seed: seed, Faults: *faultsFlag, Nodes: *nodesFlag, Dir: t.TempDir(), Log: logs, LogLevel: level})
 		if err != nil {
 			t.Fatalf("Run(seed %d) = %v, want no error", seed, err)
 		}
@@ -46,7 +47,7 @@ func TestSim(t *testing.T) {
 			for _, v := range res.Violations {
 				t.Errorf("seed %d: %s at %v: %s", seed, v.Kind, v.At.Round(time.Millisecond), v.Detail)
 			}
-			t.Errorf("replay: %s  (or: go test ./internal/sim -run TestSim -seed %d -faults %d)", res.Replay, seed, res.Faults)
+			t.Errorf("replay: %s  (or: go test ./internal/sim -run TestSim -seed %d -faults %d -nodes %d)", res.Replay, seed, res.Faults, *nodesFlag)
 			if os.Getenv("WARD_SIM_LOGS") != "" {
 				t.Logf("logs:\n%s", logs)
 			}
