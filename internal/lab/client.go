@@ -47,7 +47,12 @@ func DialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn
 // ClientConfig returns a pgx connection config for addr:5432 as user
 // postgres, dialled from the client namespace.
 func (l *Lab) ClientConfig(addr string) (*pgx.ConnConfig, error) {
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=5432 user=postgres dbname=postgres sslmode=disable connect_timeout=1", addr))
+	return l.ClientConfigPort(addr, 5432)
+}
+
+// ClientConfigPort is ClientConfig for another port (PgBouncer's).
+func (l *Lab) ClientConfigPort(addr string, port int) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=postgres dbname=postgres sslmode=disable connect_timeout=1", addr, port))
 	if err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
@@ -91,7 +96,12 @@ type Writer struct {
 
 // NewWriter returns a writer to addr's table; each write gets timeout.
 func (l *Lab) NewWriter(addr, table string, timeout time.Duration) (*Writer, error) {
-	cfg, err := l.ClientConfig(addr)
+	return l.NewWriterPort(addr, 5432, table, timeout)
+}
+
+// NewWriterPort is NewWriter for another port (PgBouncer's).
+func (l *Lab) NewWriterPort(addr string, port int, table string, timeout time.Duration) (*Writer, error) {
+	cfg, err := l.ClientConfigPort(addr, port)
 	if err != nil {
 		return nil, err
 	}
