@@ -59,6 +59,10 @@ type Counts struct {
 	Starts   int `json:"starts"`
 	Promotes int `json:"promotes"`
 	Fences   int `json:"fences"`
+	// LateMinority counts starts and promotes in a partition that had
+	// lost quorum, within the grace (allowed: the DC lease and the
+	// gossip view lag behind a cut).
+	LateMinority int `json:"late_minority"`
 }
 
 func (o *observer) violate(kind, detail string) {
@@ -104,7 +108,11 @@ func (o *observer) action(kind, node, rsc string) {
 		o.counts.Starts++
 	}
 	now := time.Now()
-	if since, ok := o.minoritySince[node]; ok && !o.ignoreNQ && now.Sub(since) > o.grace {
+	since, minority := o.minoritySince[node]
+	if minority && now.Sub(since) <= o.grace {
+		o.counts.LateMinority++
+	}
+	if minority && !o.ignoreNQ && now.Sub(since) > o.grace {
 		o.violateLocked("start-without-quorum", fmt.Sprintf("%s of %s on %s, %v after its partition lost quorum", kind, rsc, node, now.Sub(since).Round(time.Millisecond)))
 	}
 	for x, l := range o.lost {
