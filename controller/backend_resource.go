@@ -333,6 +333,18 @@ func (c *Controller) cleanup(ctx context.Context, resource, node string) []strin
 			continue
 		}
 		nodes = append(nodes, n)
+		// The DC forgets the failures in its record of the node at once:
+		// a result computed before the node cleared them must not bring
+		// them back until the node reports again.
+		if r := l.joined[n]; r != nil {
+			for i := range r.Resources {
+				rs := &r.Resources[i]
+				if slices.Contains(ids, rs.ID) || slices.Contains(ids, baseID(rs.ID)) {
+					rs.FailCount, rs.LastFailure, rs.Failures = 0, nil, nil
+				}
+			}
+			l.dirty = true
+		}
 		if n == c.node {
 			c.clearFailures(ids)
 			continue
