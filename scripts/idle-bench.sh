@@ -8,6 +8,7 @@
 #     count of membership changes the daemons logged (any "lost", "dead" or
 #     "suspect" line is a false suspicion: nothing was killed).
 # Usage (root): scripts/idle-bench.sh [SECONDS] [--hog]
+# WARD_REALTIME=false runs the daemons at normal priority (the baseline).
 set -euo pipefail
 secs=${1:-60}
 hog=${2:-}
@@ -58,7 +59,7 @@ done
 for i in 1 2 3; do
 	mkdir -p "$dir/n$i"
 	"$ward" daemon --policy "$dir/policy.toml" --node "n$i" --state-dir "$dir/n$i/state" \
-		--agent-state-dir "$dir/n$i/agents" --key "$dir/key" --socket "$dir/n$i/sock" \
+		--agent-state-dir "$dir/n$i/agents" --key "$dir/key" --socket "$dir/n$i/sock" --realtime="${WARD_REALTIME:-true}" \
 		>"$dir/n$i/log" 2>&1 &
 	pids+=($!)
 done
