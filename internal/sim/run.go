@@ -191,7 +191,25 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 		res.Restarted = append(res.Restarted, n)
 	}
 	obs.topology()
-	took, ok := waitFor(ctx, o.Converge, func() bool { return converged(c, prefs) })
+	// A fence still pending at the heal may power a node off after it:
+	// as a fence action "reboot" would, such a node boots again.
+	var rebootErr error
+	took, ok := waitFor(ctx, o.Converge, func() bool {
+		for _, n := range names {
+			if c.isUp(n) || rebootErr != nil {
+				continue
+			}
+			if rebootErr = c.restart(n); rebootErr != nil {
+				return true
+			}
+			res.Restarted = append(res.Restarted, n)
+			obs.topology()
+		}
+		return converged(c, prefs)
+	})
+	if rebootErr != nil {
+		return res, fmt.Errorf("sim: seed %d: reboot after the heal: %w", o.Seed, rebootErr)
+	}
 	res.Final = describe(c)
 	if ok {
 		res.Converged = max(took, time.Nanosecond)
