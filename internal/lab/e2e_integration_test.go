@@ -70,7 +70,7 @@ func TestIntegrationPGTrioKillPrimary(t *testing.T) {
 }
 
 // TestIntegrationPGPairCutLink: the primary's cable is pulled. Each side
-// sees the other die and fences it; n1's device delay lets the primary
+// sees the other die and fences it; n1's 5 s device delay lets the primary
 // (n1) win. Exactly one primary afterwards, never two at once; once the
 // link is back, writes go on through the VIP and nothing is lost.
 func TestIntegrationPGPairCutLink(t *testing.T) {
