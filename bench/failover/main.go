@@ -85,6 +85,7 @@ func main() {
 	b, _ := json.Marshal(res)
 	fmt.Println(string(b))
 	if res.Recovered != *runs || res.LostAcked != 0 || res.DualPrimary != 0 {
+		cleanup() // os.Exit skips the deferred one
 		os.Exit(1)
 	}
 }
