@@ -63,6 +63,8 @@ type Counts struct {
 	// lost quorum, within the grace (allowed: the DC lease and the
 	// gossip view lag behind a cut).
 	LateMinority int `json:"late_minority"`
+	// Fenced counts the fences per victim.
+	Fenced map[string]int `json:"fenced,omitempty"`
 }
 
 func (o *observer) violate(kind, detail string) {
@@ -134,6 +136,10 @@ func (o *observer) fenced(node string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.counts.Fences++
+	if o.counts.Fenced == nil {
+		o.counts.Fenced = map[string]int{}
+	}
+	o.counts.Fenced[node]++
 	if l := o.lost[node]; l != nil {
 		l.fenced = true
 	}
@@ -250,5 +256,10 @@ func (o *observer) result() []Violation {
 func (o *observer) tally() Counts {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.counts
+	out := o.counts
+	out.Fenced = map[string]int{}
+	for k, v := range o.counts.Fenced {
+		out.Fenced[k] = v
+	}
+	return out
 }

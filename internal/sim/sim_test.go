@@ -15,6 +15,7 @@ var (
 	fromFlag   = flag.Uint64("from", 1, "first seed TestSim runs")
 	faultsFlag = flag.Int("faults", 6, "faults per seed (TestSim)")
 	nodesFlag  = flag.Int("nodes", 3, "nodes in the simulated cluster (TestSim)")
+	logFlag    = flag.String("logfile", "", "write the simulated nodes' logs of the last seed to this file (TestSim)")
 )
 
 // TestSim runs a bounded number of seeds of the randomized fault
@@ -40,6 +41,11 @@ func TestSim(t *testing.T) {
 		}
 		t.Logf("seed %d: %d faults, %v, %+v, restarted %v, converged in %v: %s", seed, res.Faults, res.Duration.Round(time.Millisecond),
 			res.Counts, res.Restarted, res.Converged.Round(time.Millisecond), res.Final)
+		if *logFlag != "" {
+			if err := os.WriteFile(*logFlag, []byte(logs.String()), 0o644); err != nil {
+				t.Error(err)
+			}
+		}
 		if !res.OK() {
 			for _, s := range res.Schedule {
 				t.Logf("  %s", s)

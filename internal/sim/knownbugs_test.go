@@ -1,0 +1,63 @@
+//go:build knownbugs
+
+package sim
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+)
+
+// TestKnownBugFenceLoopAfterFailedStop shows a controller bug found by
+// seed 215 (ward sim --seed 215 --faults 8): once a stop failed on a
+// node, the DC fences that node, and after the fence succeeded it keeps
+// fencing it again, every transition, as long as the node is down, and
+// again after it boots (the failed stop is not cleared by the fence).
+// Want: one fence.
+//
+//	go test -tags knownbugs ./internal/sim -run TestKnownBug -v
+func TestKnownBugFenceLoopAfterFailedStop(t *testing.T) {
+	names := nodeNames(3)
+	obs := &observer{begin: time.Now(), names: names, needed: 2, grace: 3 * time.Second,
+		singles: []string{"vip"}, promos: map[string]int{"db": 1},
+		isFrozen: func(string) bool { return false }, reachable: func(string, string) bool { return true },
+		minoritySince: map[string]time.Time{}, lost: map[string]*lostNode{}, dcs: map[uint64]map[string]bool{}, seen: map[string]bool{}}
+	c, err := newCluster(t.TempDir(), simPolicy(names, ""), obs, io.Discard, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obs.roleOn, obs.isUp = c.roleOn, c.isUp
+	defer c.shutdown()
+	for _, n := range names {
+		if err := c.start(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prefs := map[string]string{}
+	if _, ok := waitFor(context.Background(), 20*time.Second, func() bool { return converged(c, prefs) }); !ok {
+		t.Fatalf("no initial placement: %s", describe(c))
+	}
+	holder := c.holding("vip")[0]
+	other := "n1"
+	if holder == other {
+		other = "n2"
+	}
+	// vip's stop hangs on its holder; a policy change moves vip away.
+	if err := c.injectFault(holder, "vip", "stop", "hang sticky"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.apply(simPolicy(names, other)); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if _, ok := waitFor(context.Background(), 20*time.Second, func() bool { return obs.tally().Fenced[holder] >= 1 }); !ok {
+		t.Fatalf("%s never fenced after its stop of vip hung", holder)
+	}
+	time.Sleep(3 * time.Second) // observation window: no further fence may happen
+	if got := obs.tally().Fenced[holder]; got != 1 {
+		t.Errorf("fences of %s after one failed stop = %d, want 1", holder, got)
+	}
+	if v := obs.result(); len(v) != 0 {
+		t.Errorf("violations = %+v, want none", v)
+	}
+}
