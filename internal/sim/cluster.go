@@ -220,7 +220,7 @@ func (c *cluster) kill(name string) error {
 	n := c.nodes[name]
 	c.nw.Isolate(n.addr)
 	c.mu.Lock()
-	up, cancel, exDone, g := n.up, n.cancel, n.exDone, n.gate
+	up, cancel, exDone, g, wasOff := n.up, n.cancel, n.exDone, n.gate, n.off
 	n.off = true
 	c.mu.Unlock()
 	g.kill()
@@ -231,7 +231,7 @@ func (c *cluster) kill(name string) error {
 	if err := os.RemoveAll(n.agentDir); err != nil {
 		return fmt.Errorf("lab: power off %s: %w", name, err)
 	}
-	c.obs.fenced(name)
+	c.obs.fenced(name, wasOff)
 	return nil
 }
 

@@ -63,6 +63,10 @@ type Counts struct {
 	// lost quorum, within the grace (allowed: the DC lease and the
 	// gossip view lag behind a cut).
 	LateMinority int `json:"late_minority"`
+	// Refences counts fences of a node that was already powered off
+	// and had not booted since (a liveness bug: see docs/reliability.md,
+	// Found).
+	Refences int `json:"refences"`
 	// Fenced counts the fences per victim.
 	Fenced map[string]int `json:"fenced,omitempty"`
 }
@@ -131,11 +135,15 @@ func (o *observer) action(kind, node, rsc string) {
 	o.sampleLocked()
 }
 
-// fenced records that the device powered node off.
-func (o *observer) fenced(node string) {
+// fenced records that the device powered node off; wasOff if it was
+// off already.
+func (o *observer) fenced(node string, wasOff bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.counts.Fences++
+	if wasOff {
+		o.counts.Refences++
+	}
 	if o.counts.Fenced == nil {
 		o.counts.Fenced = map[string]int{}
 	}

@@ -132,7 +132,7 @@ func TestObserverRecoveredBeforeFencing(t *testing.T) {
 	w2.isolate("n1", "n2", "n3")
 	o2.topology()
 	w2.set("n1", "vip", "")
-	o2.fenced("n1")
+	o2.fenced("n1", false)
 	o2.action("start", "n2", "vip")
 	if got := kinds(o2.result()); len(got) != 0 {
 		t.Errorf("violations(recovery after fencing) = %v, want none", got)
