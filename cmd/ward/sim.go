@@ -85,6 +85,8 @@ type simSummary struct {
 	Seeds          int          `json:"seeds"`
 	Failed         int          `json:"failed"`
 	Violations     int          `json:"violations"`
+	Fences         int          `json:"fences"`
+	Refences       int          `json:"refences"`
 	SeedsPerMinute float64      `json:"seeds_per_minute"`
 	Results        []sim.Result `json:"results"`
 }
@@ -100,6 +102,8 @@ func runFaultSim(ctx context.Context, w io.Writer, format string, first uint64, 
 		}
 		sum.Seeds++
 		sum.Results = append(sum.Results, res)
+		sum.Fences += res.Counts.Fences
+		sum.Refences += res.Counts.Refences
 		if !res.OK() {
 			sum.Failed++
 			sum.Violations += len(res.Violations)
@@ -118,7 +122,8 @@ func runFaultSim(ctx context.Context, w io.Writer, format string, first uint64, 
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "%d seeds, %d failed, %d violations, %.1f seeds/minute\n", sum.Seeds, sum.Failed, sum.Violations, sum.SeedsPerMinute)
+		fmt.Fprintf(w, "%d seeds, %d failed, %d violations, %d fences (%d of a node already off), %.1f seeds/minute\n",
+			sum.Seeds, sum.Failed, sum.Violations, sum.Fences, sum.Refences, sum.SeedsPerMinute)
 	}
 	if sum.Failed > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("sim: %d of %d seeds broke an invariant", sum.Failed, sum.Seeds)}
