@@ -4,7 +4,6 @@ package sim
 
 import (
 	"context"
-	"io"
 	"testing"
 	"time"
 )
@@ -18,26 +17,8 @@ import (
 //
 //	go test -tags knownbugs ./internal/sim -run TestKnownBug -v
 func TestKnownBugFenceLoopAfterFailedStop(t *testing.T) {
-	names := nodeNames(3)
-	obs := &observer{begin: time.Now(), names: names, needed: 2, grace: 3 * time.Second,
-		singles: []string{"vip"}, promos: map[string]int{"db": 1},
-		isFrozen: func(string) bool { return false }, reachable: func(string, string) bool { return true },
-		minoritySince: map[string]time.Time{}, lost: map[string]*lostNode{}, dcs: map[uint64]map[string]bool{}, seen: map[string]bool{}}
-	c, err := newCluster(t.TempDir(), simPolicy(names, ""), obs, io.Discard, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	obs.roleOn, obs.isUp = c.roleOn, c.isUp
-	defer c.shutdown()
-	for _, n := range names {
-		if err := c.start(n); err != nil {
-			t.Fatal(err)
-		}
-	}
-	prefs := map[string]string{}
-	if _, ok := waitFor(context.Background(), 20*time.Second, func() bool { return converged(c, prefs) }); !ok {
-		t.Fatalf("no initial placement: %s", describe(c))
-	}
+	c, obs, _ := newTestCluster(t)
+	names := c.names
 	holder := c.holding("vip")[0]
 	other := "n1"
 	if holder == other {
