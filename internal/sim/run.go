@@ -43,13 +43,20 @@ type Options struct {
 
 // Result is the outcome of one run.
 type Result struct {
-	Seed       uint64        `json:"seed"`
-	Faults     int           `json:"faults"`
-	Schedule   []Step        `json:"schedule"`
-	Violations []Violation   `json:"violations"`
-	Converged  time.Duration `json:"converged_ns"` // final heal -> placement; 0 if it never converged
-	Duration   time.Duration `json:"duration_ns"`
-	Replay     string        `json:"replay"`
+	// Seed and Faults are the run's options.
+	Seed   uint64 `json:"seed"`
+	Faults int    `json:"faults"`
+	// Schedule is the fault schedule the seed drew.
+	Schedule []Step `json:"schedule"`
+	// Violations are the broken invariants, in the order seen.
+	Violations []Violation `json:"violations"`
+	// Converged is the time from the final heal to the policy's
+	// placement; zero if it was not reached.
+	Converged time.Duration `json:"converged_ns"`
+	// Duration is the whole run.
+	Duration time.Duration `json:"duration_ns"`
+	// Replay is the command that plays the same schedule again.
+	Replay string `json:"replay"`
 	// Restarted are the nodes the final heal booted again.
 	Restarted []string `json:"restarted,omitempty"`
 	// Final says where things were when the run ended.
