@@ -127,6 +127,17 @@ func (r *run) monitor(ctx context.Context) resources.Outcome {
 		return r.fail(resources.ErrGeneric, "monitor: %v", err)
 	}
 	if pid == 0 {
+		if rec.Role == rolePrimary && r.probe {
+			// A probe finds the server down on a node that was the
+			// primary: the node was powered off or rebooted (or the
+			// server crashed while nobody watched). It runs nothing, and
+			// answering "failed promoted" would make the cluster count
+			// a primary here and weigh it against the primary that
+			// replaced it. It rejoins as a standby: start follows the
+			// current primary, and rewinds first if it diverged.
+			return resources.Outcome{Code: resources.NotRunning, Attributes: r.attrs(""),
+				Output: "not running (this node was the primary before it went down; it will rejoin as a standby)"}
+		}
 		if rec.Role == rolePrimary {
 			return r.fail(resources.FailedPromoted, "monitor: the primary is not running (crashed or killed; see %s)", r.cfg.LogFile)
 		}

@@ -74,6 +74,9 @@ type run struct {
 	node string
 	rsc  string
 	log  *slog.Logger
+	// probe is a one-shot monitor (interval 0): the cluster asks what
+	// runs here, typically after this node rejoined.
+	probe bool
 }
 
 // Do runs one action.
@@ -93,7 +96,7 @@ func (a *Agent) Do(ctx context.Context, c resources.Call) resources.Outcome {
 	if err != nil {
 		return failf(resources.ErrNotConfigured, "postgres: %s: %v", c.Resource, err)
 	}
-	r := &run{a: a, cfg: cfg, rsc: c.Resource, node: c.Meta["on_node"]}
+	r := &run{a: a, cfg: cfg, rsc: c.Resource, node: c.Meta["on_node"], probe: c.Action == resources.ActionMonitor && c.Interval == 0}
 	if r.node == "" {
 		if r.node, err = os.Hostname(); err != nil {
 			return failf(resources.ErrGeneric, "postgres: %s: this node's name: %v", c.Resource, err)
