@@ -159,6 +159,8 @@ func (c *cluster) start(name string) error {
 	n.ctrl, n.cancel, n.done, n.exDone, n.up, n.off = ctrl, cancel, make(chan struct{}), make(chan struct{}), true, false
 	exDone, done := n.exDone, n.done
 	c.mu.Unlock()
+	// The checker learns of the new boot before it can act.
+	c.obs.topology()
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = hb.Run(ctx) })
 	wg.Go(func() {
