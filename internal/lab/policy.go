@@ -172,12 +172,10 @@ first_action = "promote"
 then = "vip"
 then_action = "start"
 
-[[location]]
-id = "primary-prefers-n1"
-resource = "pg-ha"
-role = "Promoted"
-node = "n1"
-score = 50
+# No location preference for the Promoted role: one would pull the primary
+# back to its preferred node as soon as that node's standby caught up (a
+# fail-back, with a write outage), exactly as in Pacemaker. The primary stays
+# where it is; stickiness keeps the VIP with it.
 	`, l.PGData(), l.PGSocketDir(), filepath.Join(l.Mount(), "postgresql.log"), strings.Join(hosts, ","), sync, o.Relax,
 			o.ReplPassword, promoted, unpromoted, l.VIP(), HostIf, vipMon)
 	}

@@ -1,26 +1,14 @@
-//go:build integration && knownbugs
+//go:build integration
 
 package lab
 
-// KNOWN BUG (reported to the lead, not weakened): run with
-// go test -tags 'integration knownbugs' -run Rejoin ./internal/lab
-//
-// When the powered-off primary of a pair boots again, (1) its probe of
-// pg (monitor_0) answers 9 (failed promoted: the agent's state file says
-// it was the primary), and the rejoining node, claiming the DC role with
-// a higher term, schedules "Promote pg (n1); Demote pg (n2)": the primary
-// moves back although stickiness (100) outweighs the location (50); and
-// (2) the survivor, which lost the DC role to the higher term and
-// re-claimed it for an instant before n1's join reached it, had started
-// fencing n1 ("two_node: peer lost"), and that fence, in its 2 s delay,
-// is not cancelled when n1 joins: the rebooted n1, by then DC and
-// primary, is powered off again. The test stays behind the knownbugs tag
-// so that CI runs what passes; it must pass before the tag is removed.
-//
-// Also seen in two runs at 08:2x on 2026-11-26, after n1 rejoined: the
-// test binary itself ended with SIGKILL (go test: "signal: killed"),
-// leaving the lab behind (n2 powered off, n1 running); cause not found
-// yet. Clean up with: ward lab down --dir /nonexistent --prefix wardlt-
+// TestIntegrationPGPairRejoin: the powered-off primary of a pair boots
+// again and rejoins as a standby; the primary stays where it is. This was a
+// known bug with two causes, both fixed: the postgres agent's probe
+// answered "failed promoted" on a former primary whose server was down
+// (it now answers not running), and the lab policy preferred n1 for the
+// Promoted role, which pulled the primary back as soon as n1 caught up
+// (the preference is gone, as in the examples).
 
 import (
 	"context"
