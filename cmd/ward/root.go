@@ -47,6 +47,7 @@ resources move.`,
 		newWitnessCmd(),
 		newLabCmd(),
 		newWatchdogSimCmd(),
+		newSimCmd(),
 	)
 	return root
 }
