@@ -17,6 +17,14 @@ func (c *Controller) snapshot() policy.Status {
 		f := l.flags[n.Name]
 		ns.Standby, ns.Maintenance = f.Standby, f.Maintenance
 		switch {
+		case l.present(n.Name) && c.fencedBoot(n.Name):
+			// A device confirmed that this boot of the node is off;
+			// membership has not caught up yet (it takes up to the
+			// failure-detection time). Scheduling from the lagging view
+			// would see the failed stop that caused the fence and fence
+			// the node again on every transition. A new boot of the
+			// node has a new boot id and is online again.
+			ns.State = policy.NodeOffline
 		case l.present(n.Name):
 			ns.State = policy.NodeOnline
 			if r := l.joined[n.Name]; r != nil {
@@ -58,6 +66,14 @@ func (c *Controller) unclean(node string) bool {
 		return false
 	}
 	return !l.fencedOK[node][b.ID]
+}
+
+// fencedBoot reports whether the node's current boot (as membership
+// knows it) was fenced successfully.
+func (c *Controller) fencedBoot(node string) bool {
+	l := &c.loop
+	b, ok := l.boots[node]
+	return ok && l.fencedOK[node][b.ID]
 }
 
 func cloneResources(rs []policy.ResourceStatus) []policy.ResourceStatus {
