@@ -11,7 +11,7 @@ import (
 
 var (
 	seedFlag   = flag.Uint64("seed", 0, "replay this seed only (TestSim)")
-	seedsFlag  = flag.Int("seeds", 4, "number of seeds TestSim runs, from -from")
+	seedsFlag  = flag.Int("seeds", 3, "number of seeds TestSim runs, from -from")
 	fromFlag   = flag.Uint64("from", 1, "first seed TestSim runs")
 	faultsFlag = flag.Int("faults", 6, "faults per seed (TestSim)")
 	nodesFlag  = flag.Int("nodes", 3, "nodes in the simulated cluster (TestSim)")
