@@ -103,7 +103,7 @@ func Redundancy(cfg *Config, st Status, now time.Time, k int) (RedundancyReport,
 			sort.Strings(c.Demoted)
 			rep.Cases = append(rep.Cases, c)
 		}
-		if !nextCombination(pick, len(online)) {
+		if !NextCombination(pick, len(online)) {
 			break
 		}
 	}
@@ -126,9 +126,10 @@ func placementSet(ps []Placement) map[string]map[Role]int {
 	return out
 }
 
-// nextCombination advances pick (sorted indexes below n) to the next
-// combination in lexicographic order; false after the last.
-func nextCombination(pick []int, n int) bool {
+// NextCombination advances pick (sorted indexes below n) to the next
+// combination of len(pick) of n in lexicographic order; it returns false
+// after the last. Start from pick = [0, 1, ..., k-1].
+func NextCombination(pick []int, n int) bool {
 	k := len(pick)
 	for i := k - 1; i >= 0; i-- {
 		if pick[i] < n-k+i {

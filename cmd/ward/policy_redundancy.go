@@ -106,25 +106,10 @@ func quorumLosses(cfg *policy.Config, qc quorum.Config, k int) []string {
 		if !qc.Evaluate(quorum.Input{Alive: alive, SeenAll: true}).Quorate {
 			out = append(out, strings.Join(lostNames, ", "))
 		}
-		if !advance(pick, len(names)) {
+		if !policy.NextCombination(pick, len(names)) {
 			return out
 		}
 	}
-}
-
-// advance moves pick to the next k-combination of n; false after the last.
-func advance(pick []int, n int) bool {
-	k := len(pick)
-	for i := k - 1; i >= 0; i-- {
-		if pick[i] < n-k+i {
-			pick[i]++
-			for j := i + 1; j < k; j++ {
-				pick[j] = pick[j-1] + 1
-			}
-			return true
-		}
-	}
-	return false
 }
 
 func writeRedundancyVerdict(w io.Writer, file string, cfg *policy.Config, v redundancyVerdict) {
