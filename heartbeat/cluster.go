@@ -29,7 +29,7 @@ type Cluster struct {
 	cfg     Config
 	log     *slog.Logger
 	clk     clock.Clock
-	keyring *Keyring
+	keyring *Keyring // as configured; the live keys are in mlKeyring
 	quorum  quorum.Config
 	nodes   map[string]NodeSpec // normalized addresses
 	links   []*link
@@ -43,6 +43,11 @@ type Cluster struct {
 	msgs    chan Message
 	ready   chan struct{} // closed by Run once every link is up
 	dedup   dedup
+
+	// keyMu guards mlKeyring, the keyring every link shares, and
+	// serializes keyring changes (keyring.go).
+	keyMu     sync.Mutex
+	mlKeyring *memberlist.Keyring
 
 	// mu guards the following, and every link's peers. It is never held
 	// while calling into memberlist.

@@ -151,10 +151,34 @@ func WriteKeyFile(path string, force bool, keys ...[]byte) error {
 		if err := os.Link(tmp, path); err != nil {
 			return fmt.Errorf("heartbeat: write key file %s: %w", path, err)
 		}
-		return nil
+		return syncDir(filepath.Dir(path))
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("heartbeat: write key file: %w", err)
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// RewriteKeyFile replaces the key file at path with keys (the primary
+// first), atomically and with mode 0600: a crash leaves the old file or
+// the new one, never a mix. When path is a symbolic link, the file it
+// points to is replaced.
+func RewriteKeyFile(path string, keys ...[]byte) error {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return WriteKeyFile(path, true, keys...)
+}
+
+// syncDir makes a rename or link in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("heartbeat: write key file: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("heartbeat: write key file: sync %s: %w", dir, err)
 	}
 	return nil
 }

@@ -204,9 +204,9 @@ func (l *link) memberlistConfig(bind string, t memberlist.NodeAwareTransport) (*
 	conf.Logger = newStdLogger(&mlLog{log: c.log, link: l})
 	conf.EnableCompression = false
 	if c.keyring != nil {
-		kr, err := memberlist.NewKeyring(c.keyring.Others, c.keyring.Primary)
+		kr, err := c.memberlistKeyring() // shared by every link (keyring.go)
 		if err != nil {
-			return nil, fmt.Errorf("heartbeat: keyring: %w", err)
+			return nil, err
 		}
 		conf.Keyring = kr
 		conf.GossipVerifyIncoming, conf.GossipVerifyOutgoing = true, true
