@@ -31,6 +31,13 @@ func (v *validator) checkFencing() {
 				if c.Cluster.WatchdogTimeout == 0 {
 					v.errs.add(p.with("plugin"), "plugin \"watchdog\" needs cluster.watchdog_timeout, the time after which a hung node has surely reset itself, as in watchdog_timeout = \"10s\"")
 				}
+				if c.Cluster.TwoNode {
+					// A lone node of a two_node pair stays quorate: both
+					// halves of a split would feed their watchdogs, count
+					// the other fenced after watchdog_timeout and run
+					// everything (docs/fencing.md).
+					v.errs.add(p.with("plugin"), "plugin \"watchdog\" cannot fence with two_node = true: after a split both nodes stay quorate, keep feeding their watchdogs and would each count the other fenced after watchdog_timeout, so both would run the resources; remove two_node and run a witness (ward witness, ward daemon --witness ADDR), or fence through a power device")
+				}
 			}
 			if d.Agent != "" && d.Plugin != "agent" {
 				v.errs.add(p.with("agent"), "agent applies to plugin \"agent\" only")

@@ -109,6 +109,8 @@ type Client struct {
 	hc                 *http.Client
 	clk                clock.Clock
 	log                *slog.Logger
+	term               func() uint64
+	onVote             func(Vote, uint64)
 }
 
 // ClientConfig configures a Client.
@@ -125,12 +127,24 @@ type ClientConfig struct {
 	Logger *slog.Logger
 	// Transport replaces the HTTP transport (tests).
 	Transport http.RoundTripper
+	// Term returns the highest DC term this node has seen; it is sent
+	// with every request. Nil sends 0.
+	Term func() uint64
+	// OnVote, when set, is called by Run after every answer, before
+	// granted, with the vote held (the zero Vote when none) and the
+	// highest term the witness has heard of. The controller keeps both:
+	// it counts the vote only for the view it was granted for, and
+	// claims above the witness's term.
+	OnVote func(v Vote, witnessTerm uint64)
 }
 
 // NewClient returns a Client; it starts nothing.
 func NewClient(cfg ClientConfig) *Client {
 	c := &Client{url: "http://" + cfg.Addr + Path, cluster: cfg.Cluster, node: cfg.Node, key: cfg.Key,
-		hc: &http.Client{Transport: cfg.Transport}, clk: cfg.Clock, log: cfg.Logger}
+		hc: &http.Client{Transport: cfg.Transport}, clk: cfg.Clock, log: cfg.Logger, term: cfg.Term, onVote: cfg.OnVote}
+	if c.term == nil {
+		c.term = func() uint64 { return 0 }
+	}
 	if c.clk == nil {
 		c.clk = clock.Real()
 	}
@@ -147,7 +161,7 @@ func (c *Client) Ask(ctx context.Context, view []string, dc bool) (Response, tim
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
 	sent := c.clk.Now()
-	req := Request{Cluster: c.cluster, Node: c.node, View: normalize(view), DC: dc, Nonce: hex.EncodeToString(nonce), SentUnixMS: sent.UnixMilli()}
+	req := Request{Cluster: c.cluster, Node: c.node, View: normalize(view), DC: dc, Nonce: hex.EncodeToString(nonce), SentUnixMS: sent.UnixMilli(), Term: c.term()}
 	body, _ := json.Marshal(req)
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
@@ -188,46 +202,99 @@ type Vote struct {
 	until time.Time
 }
 
+// NewVote returns the vote granted for view until the given instant
+// (tests and callers that restore one).
+func NewVote(view []string, until time.Time) Vote {
+	return Vote{view: normalize(view), until: until}
+}
+
 // Counts reports whether the vote counts for a node that now sees view
 // at now: it was granted for exactly that view and the lease runs.
 func (v Vote) Counts(view []string, now time.Time) bool {
 	return now.Before(v.until) && slices.Equal(normalize(view), v.view)
 }
 
-// Run asks every lease/3 (interval) until ctx ends. view returns the
-// nodes this node sees alive now and whether it is the DC; granted is
-// called after every answer (and on every tick) with whether the vote
-// counts now. Run returns ctx's error.
+// View returns the view the vote was granted for (sorted).
+func (v Vote) View() []string { return append([]string(nil), v.view...) }
+
+// Until returns the end of the vote: the request's send time plus the
+// lease (zero: no vote).
+func (v Vote) Until() time.Time { return v.until }
+
+// answer is the outcome of one Ask made by Run.
+type answer struct {
+	view  []string
+	resp  Response
+	until time.Time
+	err   error
+}
+
+// checkEvery returns how often Run re-checks whether the held vote still
+// counts (the view may change, the lease may end between answers).
+func checkEvery(interval time.Duration) time.Duration {
+	return min(max(interval/10, 20*time.Millisecond), 200*time.Millisecond)
+}
+
+// Run asks every interval (lease/3) until ctx ends. view returns the
+// nodes this node sees alive now and whether it is the DC. granted is
+// called after every answer and every few tens of milliseconds with
+// whether the vote counts now: it turns false within checkEvery of the
+// view changing or the lease ending, even while a request hangs (asks
+// run on their own goroutine). Run returns ctx's error.
 func (c *Client) Run(ctx context.Context, interval time.Duration, view func() ([]string, bool), granted func(bool)) error {
 	var held Vote
-	t := c.clk.NewTimer(0)
-	defer t.Stop()
+	var witnessTerm uint64
+	answers := make(chan answer, 1)
+	asking := false
+	ask := c.clk.NewTimer(0)
+	defer ask.Stop()
+	every := checkEvery(interval)
+	check := c.clk.NewTimer(every)
+	defer check.Stop()
 	last := false
+	publish := func(reason string) {
+		cur, _ := view()
+		ok := held.Counts(cur, c.clk.Now())
+		if ok != last {
+			c.log.Info("witness vote changed", "granted", ok, "view", cur, "reason", reason)
+		}
+		last = ok
+		granted(ok)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			granted(false)
 			return ctx.Err()
-		case <-t.C():
+		case <-ask.C():
+			ask.Reset(interval)
+			if asking {
+				continue
+			}
+			asking = true
+			v, dc := view()
+			go func() {
+				actx, cancel := context.WithTimeout(ctx, interval)
+				defer cancel()
+				resp, until, err := c.Ask(actx, v, dc)
+				answers <- answer{view: v, resp: resp, until: until, err: err}
+			}()
+		case a := <-answers:
+			asking = false
+			switch {
+			case a.err != nil:
+				c.log.Warn("witness did not answer", "err", a.err)
+			case a.resp.Granted:
+				held = Vote{view: normalize(a.view), until: a.until}
+			}
+			witnessTerm = max(witnessTerm, a.resp.Term)
+			if c.onVote != nil {
+				c.onVote(held, witnessTerm)
+			}
+			publish(a.resp.Reason)
+		case <-check.C():
+			check.Reset(every)
+			publish("view changed or lease ended")
 		}
-		v, dc := view()
-		actx, cancel := context.WithTimeout(ctx, interval)
-		resp, until, err := c.Ask(actx, v, dc)
-		cancel()
-		switch {
-		case err != nil:
-			c.log.Warn("witness did not answer", "err", err)
-		case resp.Granted:
-			held = Vote{view: normalize(v), until: until}
-		}
-		now := c.clk.Now()
-		cur, _ := view()
-		ok := held.Counts(cur, now)
-		if ok != last {
-			c.log.Info("witness vote changed", "granted", ok, "view", cur, "reason", resp.Reason)
-		}
-		last = ok
-		granted(ok)
-		t.Reset(interval)
 	}
 }

@@ -55,6 +55,8 @@ type Request struct {
 	Nonce string `json:"nonce"`
 	// SentUnixMS is the requester's clock when it sent the request.
 	SentUnixMS int64 `json:"sent_unix_ms"`
+	// Term is the highest DC term the requester has seen.
+	Term uint64 `json:"term,omitempty"`
 }
 
 // Response is the witness's answer.
@@ -70,6 +72,12 @@ type Response struct {
 	Nonce string `json:"nonce"`
 	// Reason says why the vote was or was not granted.
 	Reason string `json:"reason"`
+	// Term is the highest DC term any request told this witness since
+	// it started. A node that wins the DC role with the witness vote
+	// claims above it, so the two sides of a split never lead the same
+	// term one after the other (the witness is the only voter they
+	// share, and it does not vote per term).
+	Term uint64 `json:"term,omitempty"`
 }
 
 // Config configures a Witness.
@@ -101,6 +109,7 @@ type Witness struct {
 	until      time.Time // lease end (zero: none)
 	window     time.Time // end of the decision window (zero: none open)
 	candidates map[string]candidate
+	term       uint64 // highest term requested with
 }
 
 type candidate struct {
@@ -145,7 +154,8 @@ func (w *Witness) Vote(req Request) Response {
 	now := w.clk.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	defer func() { resp.Holder = append([]string(nil), w.holder...) }()
+	w.term = max(w.term, req.Term)
+	defer func() { resp.Holder, resp.Term = append([]string(nil), w.holder...), w.term }()
 	if now.Before(w.until) {
 		switch {
 		case slices.Equal(view, w.holder):

@@ -1,0 +1,38 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestValidateWatchdogWithTwoNode: the watchdog plugin is refused under
+// two_node (each lone node stays quorate, so both would self-decide),
+// with the file and line of the device's plugin; without two_node (a
+// witness gives the quorum) it is accepted.
+func TestValidateWatchdogWithTwoNode(t *testing.T) {
+	src := `[cluster]
+name = "pair"
+two_node = true
+watchdog_timeout = "10s"
+
+[[node]]
+name = "n1"
+addresses = ["10.0.0.1"]
+
+[[node]]
+name = "n2"
+addresses = ["10.0.0.2"]
+
+[[fencing.device]]
+id = "wd"
+plugin = "watchdog"
+nodes = ["n1", "n2"]
+`
+	_, err := Parse("pair.toml", []byte(src))
+	if err == nil || !strings.Contains(err.Error(), "pair.toml:16") || !strings.Contains(err.Error(), "two_node") || !strings.Contains(err.Error(), "witness") {
+		t.Fatalf("Parse(watchdog + two_node) = %v, want an error at pair.toml:16 naming two_node and the witness", err)
+	}
+	if _, err := Parse("pair.toml", []byte(strings.Replace(src, "two_node = true\n", "", 1))); err != nil {
+		t.Fatalf("Parse(watchdog without two_node) = %v, want nil", err)
+	}
+}
