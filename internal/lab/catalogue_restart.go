@@ -1,0 +1,300 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ward-ha/ward/api"
+)
+
+// ClockOffset is how far (seconds) the clock-offset scenario moves a
+// host's CLOCK_MONOTONIC and CLOCK_BOOTTIME: 10 days.
+const ClockOffset = 864000
+
+// timeNS is the wrapper that starts a daemon in a time namespace whose
+// monotonic and boot-time clocks are ClockOffset ahead.
+var timeNS = []string{"unshare", "--time", "--fork", "--monotonic", strconv.Itoa(ClockOffset), "--boottime", strconv.Itoa(ClockOffset), "--"}
+
+// setMaintenance turns cluster maintenance on or off through the DC.
+func setMaintenance(ctx context.Context, c *FaultCluster, on bool) error {
+	_, err := withDC(ctx, c, 60*time.Second, fmt.Sprintf("cluster maintenance %t", on), func(ctx context.Context, cl *api.Client) error {
+		_, err := cl.SetCluster(ctx, api.ClusterRequest{Maintenance: &on})
+		return err
+	})
+	return err
+}
+
+// setNode sets a node flag through the DC.
+func setNode(ctx context.Context, c *FaultCluster, i int, a api.NodeAction) error {
+	_, err := withDC(ctx, c, 60*time.Second, fmt.Sprintf("node %s %s", a, c.L.Name(i)), func(ctx context.Context, cl *api.Client) error {
+		return cl.SetNode(ctx, api.NodeRequest{Node: c.L.Name(i), Action: a})
+	})
+	return err
+}
+
+// allOnline waits until the DC sees every node online.
+func allOnline(ctx context.Context, c *FaultCluster, limit time.Duration) error {
+	return retry(ctx, limit, "the DC to see every node online", func() error {
+		cl, dc, err := dcClient(ctx, c)
+		if err != nil {
+			return err
+		}
+		defer cl.CloseIdleConnections()
+		st, err := cl.Status(ctx)
+		if err != nil {
+			return err
+		}
+		if st.DC != dc || !st.Quorum.Quorate {
+			return fmt.Errorf("%s is not a quorate DC", dc)
+		}
+		for _, n := range st.Nodes {
+			if n.State != api.StateOnline {
+				return fmt.Errorf("DC %s sees %s %s", dc, n.Name, n.State)
+			}
+		}
+		return nil
+	})
+}
+
+func restartScenarios() []Scenario {
+	return []Scenario{{
+		Name: "clock-offset",
+		Fault: fmt.Sprintf("a standby is fenced and boots in a time namespace whose monotonic and boot-time clocks are %d s (10 days) ahead of the others; then the primary is powered off", ClockOffset) +
+			" (CLOCK_REALTIME cannot be moved per process for a Go binary, see docs/catalogue.md)",
+		Expect: "the host rejoins and the cluster converges; the primary's loss is handled as usual (fenced, a standby promoted)",
+		Proves: "nothing in ward compares monotonic clocks across nodes or across a node's restart",
+		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
+			p, err := c.Primary(ctx, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			s := c.Standby(p)
+			off := time.Now()
+			if err := c.L.PowerOff(ctx, s); err != nil {
+				return err
+			}
+			// Boot only once the cluster has fenced it, or the fencing
+			// would power the new boot off.
+			if err := c.WaitFenceOK(ctx, s, off.Add(-time.Second), fenceLimit); err != nil {
+				return err
+			}
+			r.Fault()
+			if err := c.Boot(ctx, s, timeNS); err != nil {
+				return err
+			}
+			pid, err := c.DaemonPid(s)
+			if err != nil {
+				return err
+			}
+			offs, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "timens_offsets"))
+			if !strings.Contains(string(offs), strconv.Itoa(ClockOffset)) {
+				return fmt.Errorf("the daemon of %s does not run with the clock offset: timens_offsets %q", c.L.Name(s), offs)
+			}
+			d, err := c.Converge(ctx, convergeLimit)
+			if err != nil {
+				return err
+			}
+			r.Notef("%s rejoined with its clocks 10 days ahead in %.1fs", c.L.Name(s), d.Seconds())
+			t := time.Now()
+			if err := c.L.PowerOff(ctx, p); err != nil {
+				return err
+			}
+			if _, err := c.Converge(ctx, convergeLimit); err != nil {
+				return err
+			}
+			r.Recovered()
+			if err := c.WaitFenceOK(ctx, p, t.Add(-time.Second), fenceLimit); err != nil {
+				return err
+			}
+			np, _ := c.Primary(ctx, 10*time.Second)
+			r.Notef("primary %s powered off, %s promoted, writes back %.1fs later", c.L.Name(p), c.L.Name(np), time.Since(t).Seconds())
+			return rejoin(ctx, c, r, p)
+		},
+	}, {
+		Name:   "power-outage",
+		Fault:  "every host is powered off at once, then every host boots",
+		Expect: "the cluster forms again, finds PostgreSQL stopped everywhere, promotes the most advanced copy and moves the VIP to it; no acknowledged write is lost",
+		Proves: "a whole-cluster restart from cold comes back by itself without losing what was acknowledged",
+		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
+			p, err := c.Primary(ctx, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			r.Fault()
+			var wg sync.WaitGroup
+			errs := make([]error, c.L.cfg.Nodes+1)
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				wg.Go(func() { errs[i] = c.L.PowerOff(ctx, i) })
+			}
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					return err
+				}
+			}
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				if err := c.Boot(ctx, i, nil); err != nil {
+					return err
+				}
+			}
+			if _, err := c.Converge(ctx, convergeLimit); err != nil {
+				return err
+			}
+			r.Recovered()
+			np, _ := c.Primary(ctx, 10*time.Second)
+			r.Notef("primary before %s, after %s", c.L.Name(p), c.L.Name(np))
+			return nil
+		},
+	}, {
+		Name:   "cluster-restart",
+		Fault:  "cluster maintenance on, every daemon stopped (SIGTERM) and started again, maintenance off",
+		Expect: "PostgreSQL and the VIP are left alone throughout: the primary stays, no fencing, writes are not interrupted for more than 5 s",
+		Proves: "the whole control plane can be restarted (an upgrade) without touching the service",
+		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
+			p, err := c.Primary(ctx, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			r.Fault()
+			if err := setMaintenance(ctx, c, true); err != nil {
+				return err
+			}
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				if err := c.SignalDaemon(ctx, i, syscall.SIGTERM); err != nil {
+					return err
+				}
+			}
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				if err := c.StartDaemon(ctx, i, nil); err != nil {
+					return err
+				}
+			}
+			if err := allOnline(ctx, c, 60*time.Second); err != nil {
+				return err
+			}
+			if err := setMaintenance(ctx, c, false); err != nil {
+				return err
+			}
+			if _, err := c.Converge(ctx, convergeLimit); err != nil {
+				return err
+			}
+			r.Recovered()
+			if g := c.MaxGap(r.FaultAt, time.Now()); g > 5*time.Second {
+				return fmt.Errorf("writes stopped for %v during the restart", g.Round(time.Millisecond))
+			}
+			if err := samePrimary(ctx, c, p); err != nil {
+				return err
+			}
+			return noFences(c, r.FaultAt)
+		},
+	}, {
+		Name:   "rolling-restart",
+		Fault:  "one node at a time, standbys first: node standby, daemon stopped (SIGTERM) and started, node online",
+		Expect: "no fencing; the primary moves once (a switchover when its node goes standby); writes resume after each step; nothing lost",
+		Proves: "the documented way to restart nodes one by one keeps the service up and fences nobody",
+		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
+			p, err := c.Primary(ctx, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			order := []int{}
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				if i != p {
+					order = append(order, i)
+				}
+			}
+			order = append(order, p)
+			r.Fault()
+			for _, i := range order {
+				if err := setNode(ctx, c, i, api.ActionStandby); err != nil {
+					return err
+				}
+				if err := retry(ctx, 90*time.Second, "PostgreSQL to stop on "+c.L.Name(i), func() error {
+					var one int
+					if c.L.QueryRow(ctx, i, "SELECT 1", &one) == nil {
+						return fmt.Errorf("PostgreSQL still answers on %s", c.L.Name(i))
+					}
+					if _, err := c.Primary(ctx, time.Second); err != nil {
+						return err
+					}
+					return nil
+				}); err != nil {
+					return err
+				}
+				if err := c.SignalDaemon(ctx, i, syscall.SIGTERM); err != nil {
+					return err
+				}
+				if err := c.StartDaemon(ctx, i, nil); err != nil {
+					return err
+				}
+				if err := allOnline(ctx, c, 60*time.Second); err != nil {
+					return err
+				}
+				if err := setNode(ctx, c, i, api.ActionOnline); err != nil {
+					return err
+				}
+				if _, err := c.Converge(ctx, convergeLimit); err != nil {
+					return fmt.Errorf("after restarting %s: %w", c.L.Name(i), err)
+				}
+			}
+			r.Recovered()
+			np, _ := c.Primary(ctx, 10*time.Second)
+			r.Notef("order %s, primary %s -> %s", names(c.L, order), c.L.Name(p), c.L.Name(np))
+			return noFences(c, r.FaultAt)
+		},
+	}, {
+		Name:   "policy-apply-during-failover",
+		Fault:  "the primary's host is powered off and 300 ms later a policy change is applied (retried until accepted)",
+		Expect: "the apply is refused while no DC can take it, or accepted; the failover completes; every node, the old primary once it boots again, ends on the new epoch",
+		Proves: "a policy change racing a failover is neither lost nor half-applied and does not disturb the failover",
+		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
+			p, err := c.Primary(ctx, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			src, err := policyWith(c, 150)
+			if err != nil {
+				return err
+			}
+			r.Fault()
+			if err := c.L.PowerOff(ctx, p); err != nil {
+				return err
+			}
+			pause(ctx, 300*time.Millisecond)
+			var res api.ApplyResult
+			seen, err := withDC(ctx, c, 90*time.Second, "the policy apply", func(ctx context.Context, cl *api.Client) error {
+				var e error
+				res, e = cl.ApplyPolicy(ctx, api.ApplyRequest{Source: src})
+				if e == nil && !res.Applied {
+					e = fmt.Errorf("not applied")
+				}
+				return e
+			})
+			if err != nil {
+				return err
+			}
+			r.Notef("applied epoch %d after %.1fs (%d distinct refusals first)", res.Epoch, time.Since(r.FaultAt).Seconds(), len(seen))
+			if _, err := c.Converge(ctx, convergeLimit); err != nil {
+				return err
+			}
+			r.Recovered()
+			if err := waitEpoch(ctx, c, res.Epoch, 30*time.Second); err != nil {
+				return err
+			}
+			if err := c.WaitFenceOK(ctx, p, r.FaultAt.Add(-time.Second), fenceLimit); err != nil {
+				return err
+			}
+			if err := rejoin(ctx, c, r, p); err != nil {
+				return err
+			}
+			return waitEpoch(ctx, c, res.Epoch, 30*time.Second)
+		},
+	}}
+}
