@@ -74,8 +74,8 @@ func TestProfiles(t *testing.T) {
 		}
 	}
 	lan, _ := Profile("")
-	if lan.Name != ProfileLAN || lan.MinDeadAfter(3) != 400*time.Millisecond || lan.MaxDeadAfter(3) > 2*time.Second {
-		t.Errorf("Profile(\"\") = %s min %v max %v, want lan, 400ms, at most 2s", lan.Name, lan.MinDeadAfter(3), lan.MaxDeadAfter(3))
+	if lan.Name != ProfileLAN || lan.MinDeadAfter(3) != 525*time.Millisecond || lan.MaxDeadAfter(3) > 3*time.Second {
+		t.Errorf("Profile(\"\") = %s min %v max %v, want lan, 525ms, at most 3s", lan.Name, lan.MinDeadAfter(3), lan.MaxDeadAfter(3))
 	}
 	if _, err := Profile("fast"); err == nil {
 		t.Errorf("Profile(fast) = nil error, want one")

@@ -53,8 +53,15 @@ const (
 // Profile returns the named timing profile; "" is lan.
 //
 //   - lan: a silent node is declared dead in about a second on an idle
-//     LAN (probe every 200 ms, 100 ms ack timeout, suspicion 2 probe
-//     intervals).
+//     LAN (probe every 175 ms, 100 ms ack timeout, suspicion 3 probe
+//     intervals once another member confirms it, 4 times that while
+//     nobody does). The confirmation is what keeps one overloaded
+//     observer from declaring a healthy node dead: with SuspicionMult 3,
+//     memberlist waits for one independent suspicion (Lifeguard) before
+//     it shortens the timeout to the minimum; with 2 it needs none, and
+//     a single missed probe round became a death after 400 ms under
+//     load (docs/benchmarks.md). Two-node clusters have nobody to
+//     confirm: the minimum applies at once.
 //   - wan: tolerates round trips of several hundred milliseconds; dead
 //     in about 5 s.
 //   - conservative: memberlist's own LAN defaults, for noisy or
@@ -66,10 +73,10 @@ func Profile(name string) (Timing, error) {
 	case "", ProfileLAN:
 		return Timing{
 			Name:                    ProfileLAN,
-			ProbeInterval:           200 * time.Millisecond,
+			ProbeInterval:           175 * time.Millisecond,
 			ProbeTimeout:            100 * time.Millisecond,
-			SuspicionMult:           2,
-			SuspicionMaxTimeoutMult: 3,
+			SuspicionMult:           3,
+			SuspicionMaxTimeoutMult: 4,
 			GossipInterval:          50 * time.Millisecond,
 			GossipNodes:             3,
 			RetransmitMult:          4,
