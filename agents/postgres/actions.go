@@ -203,6 +203,10 @@ func (r *run) monitorStandby(ctx context.Context, conn *pgx.Conn, rec record) re
 	} else if len(r.cfg.NodeHosts) > 0 {
 		r.repoint(ctx, conn)
 	}
+	if r.interval > 0 && len(r.cfg.NodeHosts) > 0 {
+		// Between monitors, follow a newly promoted primary at once.
+		r.a.follow(r, 3*r.interval+2*time.Second)
+	}
 	score, why := standbyScore(st, rec, now, r.cfg.MaxLag, r.cfg.StaleAfter)
 	src := "not streaming"
 	if st.status != "" {
@@ -228,6 +232,9 @@ func (r *run) repoint(ctx context.Context, conn *pgx.Conn) {
 // postgresql.auto.conf, so the password never travels in SQL) and
 // reloads the configuration when it changed.
 func (r *run) setConninfo(ctx context.Context, conn *pgx.Conn, p peer) error {
+	mu := r.a.confLock(r.cfg.PGData)
+	mu.Lock()
+	defer mu.Unlock()
 	auto := filepath.Join(r.cfg.PGData, "postgresql.auto.conf")
 	old, err := os.ReadFile(auto)
 	if err != nil {
@@ -265,23 +272,11 @@ func (r *run) promote(ctx context.Context) resources.Outcome {
 		return r.fail(resources.ErrGeneric, "promote: %s", r.redact(err.Error()))
 	}
 	if inRecovery {
-		if prims := r.findPrimaries(ctx); len(prims) > 0 {
-			return r.fail(resources.ErrGeneric, "promote: refusing: node %s already answers as a primary; two primaries would diverge", prims[0].node)
+		if o, ok := r.beforePromote(ctx, conn, rec); !ok {
+			return o
 		}
-		st, err := readStandby(ctx, conn)
-		if err != nil {
+		if err := r.pgPromote(ctx, conn); err != nil {
 			return r.fail(resources.ErrGeneric, "promote: %v", err)
-		}
-		if score, why := standbyScore(st, rec, r.a.clk.Now(), r.cfg.MaxLag, r.cfg.StaleAfter); score == NotPromotable {
-			return r.fail(resources.ErrGeneric, "promote: refusing: this standby is not promotable: %s", why)
-		}
-		var ok bool
-		secs := secondsLeft(ctx, 2*time.Second, 1, 60)
-		if err := conn.QueryRow(ctx, "SELECT pg_promote(true, $1)", secs).Scan(&ok); err != nil {
-			return r.fail(resources.ErrGeneric, "promote: pg_promote(): %s", r.redact(err.Error()))
-		}
-		if !ok {
-			return r.fail(resources.ErrGeneric, "promote: pg_promote() did not finish within %d s (see %s)", secs, r.cfg.LogFile)
 		}
 		r.log.Info("postgres: promoted")
 	}
@@ -290,7 +285,14 @@ func (r *run) promote(ctx context.Context) resources.Outcome {
 		return r.fail(resources.ErrGeneric, "promote: %v", err)
 	}
 	r.setRecord(record{Role: rolePrimary, PrimaryLSN: flush.String(), Self: true, At: r.a.clk.Now()})
-	if _, err := r.applySync(ctx, conn, reps, names); err != nil {
+	cur := names
+	if len(r.healthyStandbys(reps)) == 0 && !r.cfg.Relax {
+		// Just promoted: what this server had (as a standby, or as the
+		// primary of long ago) may name only nodes that are gone; list
+		// every peer, so whichever standby streams first acknowledges.
+		cur = ""
+	}
+	if _, err := r.applySync(ctx, conn, reps, cur); err != nil {
 		return r.fail(resources.ErrGeneric, "promote: set synchronous_standby_names: %v", err)
 	}
 	return resources.Outcome{Code: resources.OK, Output: fmt.Sprintf("promoted at %s", flush), Attributes: r.attrs(strconv.Itoa(ScorePrimary))}

@@ -30,6 +30,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/ward-ha/ward/internal/clock"
 	"github.com/ward-ha/ward/resources"
@@ -48,8 +50,14 @@ type Options struct {
 // executor never runs two actions of one resource at once, and
 // different resources share nothing.
 type Agent struct {
-	clk clock.Clock
-	log *slog.Logger
+	clk    clock.Clock
+	log    *slog.Logger
+	health peerHealth
+
+	// mu guards the following.
+	mu        sync.Mutex
+	followers map[string]*follower   // by resource
+	confLocks map[string]*sync.Mutex // by pgdata
 }
 
 // New returns a postgres agent.
@@ -60,7 +68,7 @@ func New(o Options) *Agent {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Agent{clk: o.Clock, log: o.Logger}
+	return &Agent{clk: o.Clock, log: o.Logger, followers: map[string]*follower{}, confLocks: map[string]*sync.Mutex{}}
 }
 
 // Metadata returns Meta().
@@ -77,6 +85,8 @@ type run struct {
 	// probe is a one-shot monitor (interval 0): the cluster asks what
 	// runs here, typically after this node rejoined.
 	probe bool
+	// interval is a recurring monitor's interval (zero otherwise).
+	interval time.Duration
 }
 
 // Do runs one action.
@@ -97,6 +107,9 @@ func (a *Agent) Do(ctx context.Context, c resources.Call) resources.Outcome {
 		return failf(resources.ErrNotConfigured, "postgres: %s: %v", c.Resource, err)
 	}
 	r := &run{a: a, cfg: cfg, rsc: c.Resource, node: c.Meta["on_node"], probe: c.Action == resources.ActionMonitor && c.Interval == 0}
+	if c.Action == resources.ActionMonitor {
+		r.interval = c.Interval
+	}
 	if r.node == "" {
 		if r.node, err = os.Hostname(); err != nil {
 			return failf(resources.ErrGeneric, "postgres: %s: this node's name: %v", c.Resource, err)
@@ -105,6 +118,11 @@ func (a *Agent) Do(ctx context.Context, c resources.Call) resources.Outcome {
 	r.log = a.log.With("resource", c.Resource, "node", r.node)
 	if r.ids, err = lookupIDs(cfg.OSUser); err != nil {
 		return failf(resources.ErrNotInstalled, "postgres: %s: %v (param os_user)", c.Resource, err)
+	}
+	if c.Action != resources.ActionMonitor && c.Action != resources.ActionValidate {
+		// The follower must not act while another action changes the
+		// instance (promote, demote, stop, start, notify).
+		a.stopFollower(c.Resource)
 	}
 	var o resources.Outcome
 	switch c.Action {

@@ -34,7 +34,7 @@ func diverged(out string) (bool, string, error) {
 // and rewinds when they did and the policy allows it.
 func (r *run) rewindIfNeeded(ctx context.Context, primary peer) error {
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	conn, err := r.connectPeer(pctx, primary)
+	conn, err := r.connectPeer(pctx, primary, peerTimeout)
 	if err != nil {
 		cancel()
 		return fmt.Errorf("check the timeline against new primary %s: %w", primary.node, err)

@@ -32,8 +32,8 @@ func (r *run) connectLocal(ctx context.Context) (*pgx.Conn, error) {
 }
 
 // connectPeer opens a connection to a peer's server as the replication
-// user, with a short timeout.
-func (r *run) connectPeer(ctx context.Context, p peer) (*pgx.Conn, error) {
+// user, within timeout.
+func (r *run) connectPeer(ctx context.Context, p peer, timeout time.Duration) (*pgx.Conn, error) {
 	cc, err := pgx.ParseConfig("sslmode=" + r.cfg.SSLMode)
 	if err != nil {
 		return nil, fmt.Errorf("connection config: %w", err)
@@ -43,7 +43,7 @@ func (r *run) connectPeer(ctx context.Context, p peer) (*pgx.Conn, error) {
 	cc.User = r.cfg.ReplUser
 	cc.Password = r.cfg.ReplPassword
 	cc.Database = "postgres"
-	cc.ConnectTimeout = 2 * time.Second
+	cc.ConnectTimeout = timeout
 	cc.RuntimeParams = map[string]string{"application_name": "ward-agent"}
 	for _, fb := range cc.Fallbacks {
 		fb.Host, fb.Port = p.hp.Host, uint16(p.hp.Port)
@@ -53,30 +53,6 @@ func (r *run) connectPeer(ctx context.Context, p peer) (*pgx.Conn, error) {
 		return nil, fmt.Errorf("connect to node %s (%s:%d): %s", p.node, p.hp.Host, p.hp.Port, r.redact(err.Error()))
 	}
 	return conn, nil
-}
-
-// findPrimary asks every peer whether it is a primary and returns the
-// ones that are. Unreachable peers are skipped (they are down, or cut
-// off: the cluster's fencing deals with them).
-func (r *run) findPrimaries(ctx context.Context) []peer {
-	var out []peer
-	for _, p := range r.cfg.peers(r.node) {
-		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		conn, err := r.connectPeer(pctx, p)
-		if err != nil {
-			cancel()
-			r.log.Debug("postgres: peer unreachable", "resource", r.rsc, "peer", p.node, "err", err)
-			continue
-		}
-		var inRecovery bool
-		err = conn.QueryRow(pctx, "SELECT pg_is_in_recovery()").Scan(&inRecovery)
-		conn.Close(pctx)
-		cancel()
-		if err == nil && !inRecovery {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // standbyState is what a standby's monitor reads.

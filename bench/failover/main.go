@@ -44,6 +44,8 @@ func main() {
 	runs := flag.Int("runs", 10, "failover runs")
 	profile := flag.String("profile", "lan", "lan, or fast (monitors every 1 s and 1.5 s instead of 1 s and 2 s)")
 	keep := flag.Bool("keep", false, "keep the logs of failed runs")
+	keepAll := flag.Bool("keep-all", false, "keep the logs of every run")
+	wardBin := flag.String("ward", "", "the ward binary the lab hosts run (default: build it from this tree)")
 	flag.Parse()
 	if *profile != "lan" && *profile != "fast" {
 		fmt.Fprintf(os.Stderr, "failover: --profile %q: want lan or fast\n", *profile)
@@ -53,7 +55,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "failover:", err)
 		os.Exit(1)
 	}
-	exe, cleanup, err := buildWard()
+	exe, cleanup, err := *wardBin, func() {}, error(nil)
+	if exe == "" {
+		exe, cleanup, err = buildWard()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "failover:", err)
 		os.Exit(1)
@@ -61,9 +66,9 @@ func main() {
 	defer cleanup()
 	res := result{Runs: *runs, Profile: *profile}
 	var times []int64
-	fmt.Printf("%-4s %-8s %-8s %10s %7s %6s %5s\n", "run", "victim", "new", "write_ms", "acked", "lost", "dual")
+	fmt.Printf("%-4s %-8s %-8s %10s %10s %10s %7s %6s %5s\n", "run", "victim", "new", "write_ms", "outage_ms", "writer_ms", "acked", "lost", "dual")
 	for r := 1; r <= *runs; r++ {
-		m, err := runOnce(exe, *profile == "fast", *keep)
+		m, err := runOnce(exe, *profile == "fast", *keep, *keepAll)
 		if err != nil {
 			fmt.Printf("%-4d error: %v\n", r, err)
 			res.Error = err.Error()
@@ -76,7 +81,7 @@ func main() {
 		if m.dual {
 			res.DualPrimary++
 		}
-		fmt.Printf("%-4d %-8s %-8s %10d %7d %6d %5t\n", r, m.victim, m.survivor, m.ms, m.acked, m.lost, m.dual)
+		fmt.Printf("%-4d %-8s %-8s %10d %10d %10d %7d %6d %5t\n", r, m.victim, m.survivor, m.ms, m.outageMS, m.writerMS, m.acked, m.lost, m.dual)
 	}
 	if len(times) > 0 {
 		slices.Sort(times)
@@ -111,7 +116,7 @@ func newLab(ctx context.Context, exe string, n int) (*lab.Lab, func(keep bool), 
 		return nil, nil, err
 	}
 	os.Chmod(base, 0o755)
-	l, err := lab.New(lab.Config{Dir: filepath.Join(base, "lab"), Prefix: "wardbn-", Nodes: n, Exe: exe}, slog.New(slog.DiscardHandler))
+	l, err := lab.New(lab.Config{Dir: filepath.Join(base, "lab"), Prefix: "wardpf-", Nodes: n, Exe: exe}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,24 +10,29 @@ import (
 
 const table = "acked"
 
+// probeEvery is how often the prober starts a write attempt.
+const probeEvery = 50 * time.Millisecond
+
 // measure is one failover run.
 type measure struct {
 	victim, survivor string
-	ms               int64
+	ms               int64 // power off -> first probe write acknowledged
+	outageMS         int64 // last probe write acknowledged before -> first after
+	writerMS         int64 // the same for the one writer (its TCP backoff and timeouts included)
 	acked, lost      int
 	dual             bool
 }
 
 // runOnce builds a fresh three-host lab, starts the cluster, powers the
 // primary's host off and measures.
-func runOnce(exe string, fast, keep bool) (m measure, err error) {
+func runOnce(exe string, fast, keep, keepAll bool) (m measure, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	l, down, err := newLab(ctx, exe, 3)
 	if err != nil {
 		return m, err
 	}
-	defer func() { down(keep && err != nil) }()
+	defer func() { down(keepAll || keep && err != nil) }()
 	if err := l.InitPostgres(ctx); err != nil {
 		return m, err
 	}
@@ -61,12 +66,17 @@ func runOnce(exe string, fast, keep bool) (m measure, err error) {
 	if err != nil {
 		return m, err
 	}
+	pr, err := l.NewWriteProber(l.VIP(), 5432, probeEvery, 5*time.Second)
+	if err != nil {
+		return m, err
+	}
 	wa := l.NewWatcher(100 * time.Millisecond)
 	rctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
 	go func() { w.Run(rctx); done <- struct{}{} }()
 	go func() { wa.Run(rctx); done <- struct{}{} }()
-	defer func() { stop(); <-done; <-done }()
+	go func() { pr.Run(rctx); done <- struct{}{} }()
+	defer func() { stop(); <-done; <-done; <-done }()
 	if _, err := w.WaitAckAfter(ctx, time.Now().Add(time.Second)); err != nil {
 		return m, err
 	}
@@ -74,13 +84,22 @@ func runOnce(exe string, fast, keep bool) (m measure, err error) {
 	if err := l.PowerOff(ctx, p); err != nil {
 		return m, err
 	}
+	tOff := time.Now() // acknowledgements in flight as the host froze arrive before
 	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
-	a, err := w.WaitAckAfter(wctx, time.Now())
+	first, err := pr.WaitAckAfter(wctx, tOff)
 	wcancel()
+	if err != nil {
+		return m, fmt.Errorf("no probe write acknowledged through the VIP within 60 s of the power-off (writer's last error: %v)", w.LastErr())
+	}
+	m.victim, m.ms = l.Name(p), first.Sub(t0).Milliseconds()
+	if last, ok := pr.LastAckBefore(t0); ok {
+		m.outageMS = first.Sub(last).Milliseconds()
+	}
+	a, err := w.WaitAckAfter(ctx, tOff)
 	if err != nil {
 		return m, err
 	}
-	m.victim, m.ms = l.Name(p), a.At.Sub(t0).Milliseconds()
+	m.writerMS = a.At.Sub(t0).Milliseconds()
 	// Keep writing a little, then check.
 	if _, err := w.WaitAckAfter(ctx, time.Now().Add(500*time.Millisecond)); err != nil {
 		return m, err

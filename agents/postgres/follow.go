@@ -1,0 +1,241 @@
+package postgres
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// A follower keeps a running standby aimed at the current primary
+// between monitors, as Patroni's loop does: when a standby is promoted
+// elsewhere, the other standbys must stream from it at once (in
+// synchronous mode no commit is acknowledged before one does), without
+// waiting for their next monitor or for their WAL receiver to notice
+// that the old primary is gone (wal_receiver_timeout).
+//
+// Recurring monitors of a standby start one and extend its lease; it
+// ends when the lease runs out (monitors stopped: the resource was
+// stopped, or the node stopped managing it), when the server is no
+// longer a standby, or when any other action on the resource begins
+// (the action waits for it to end). Every followInterval it asks every
+// peer, over connections it keeps open (one goroutine per peer, so a
+// dead peer delays nothing), whether it is a primary; when exactly one
+// answered so within the last peerFresh, it aims primary_conninfo at it (a reload: PostgreSQL
+// 13 and later restart the WAL receiver on the new setting). Following
+// a primary never makes a server writable, so it needs no coordination
+// with the cluster beyond that.
+const followInterval = 100 * time.Millisecond
+
+// follower is one resource's follower goroutine.
+type follower struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	// mu guards until.
+	mu    sync.Mutex
+	until time.Time
+}
+
+func (f *follower) extend(t time.Time) {
+	f.mu.Lock()
+	if t.After(f.until) {
+		f.until = t
+	}
+	f.mu.Unlock()
+}
+
+func (f *follower) expired(now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return now.After(f.until)
+}
+
+// stopFollower ends resource rsc's follower, if any, and waits for it.
+func (a *Agent) stopFollower(rsc string) {
+	a.mu.Lock()
+	f := a.followers[rsc]
+	delete(a.followers, rsc)
+	a.mu.Unlock()
+	if f != nil {
+		f.cancel()
+		<-f.done
+	}
+}
+
+// follow starts r's follower, or extends its lease, until now + lease.
+func (a *Agent) follow(r *run, lease time.Duration) {
+	until := a.clk.Now().Add(lease)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if f := a.followers[r.rsc]; f != nil {
+		select {
+		case <-f.done:
+		default:
+			f.extend(until)
+			return
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &follower{cancel: cancel, done: make(chan struct{}), until: until}
+	a.followers[r.rsc] = f
+	rr := *r
+	rr.probe = false
+	go rr.followLoop(ctx, f)
+}
+
+// confLock returns the lock that serializes rewrites of pgdata's
+// postgresql.auto.conf between a follower and the resource's actions.
+func (a *Agent) confLock(pgdata string) *sync.Mutex {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	m := a.confLocks[pgdata]
+	if m == nil {
+		m = &sync.Mutex{}
+		a.confLocks[pgdata] = m
+	}
+	return m
+}
+
+func (r *run) followLoop(ctx context.Context, f *follower) {
+	defer close(f.done)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	peers := r.cfg.peers(r.node)
+	views := make([]peerView, len(peers))
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i, p := range peers {
+		wg.Go(func() { r.watchPeer(ctx, p, &views[i]) })
+	}
+	var local *pgx.Conn
+	defer func() {
+		if local != nil {
+			local.Close(context.Background())
+		}
+	}()
+	t := r.a.clk.NewTimer(followInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+			t.Reset(followInterval)
+		}
+		now := r.a.clk.Now()
+		if f.expired(now) {
+			return
+		}
+		var prims []peer
+		for i := range views {
+			if views[i].primarySince(now.Add(-peerFresh)) {
+				prims = append(prims, peers[i])
+			}
+		}
+		if len(prims) != 1 {
+			continue
+		}
+		if local == nil {
+			lctx, cancel := context.WithTimeout(ctx, time.Second)
+			c, err := r.connectLocal(lctx)
+			cancel()
+			if err != nil {
+				continue
+			}
+			local = c
+		}
+		var inRecovery bool
+		qctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := local.QueryRow(qctx, "SELECT pg_is_in_recovery()").Scan(&inRecovery)
+		cancel()
+		if err != nil {
+			local.Close(context.Background())
+			local = nil
+			continue
+		}
+		if !inRecovery {
+			return // a primary now: nothing to follow
+		}
+		if err := r.setConninfo(ctx, local, prims[0]); err != nil && ctx.Err() == nil {
+			r.log.Warn("postgres: cannot aim the standby at the primary", "primary", prims[0].node, "err", err)
+		}
+	}
+}
+
+// peerFresh is how recent a peer's answer must be to count.
+const peerFresh = time.Second
+
+// peerQueryTimeout bounds a query on an open connection to a peer: a
+// live server answers a trivial query in milliseconds.
+const peerQueryTimeout = 400 * time.Millisecond
+
+// peerView is a follower's latest answer from one peer.
+type peerView struct {
+	mu      sync.Mutex
+	at      time.Time // when it last answered
+	primary bool
+}
+
+func (v *peerView) set(primary bool, at time.Time) {
+	v.mu.Lock()
+	v.primary, v.at = primary, at
+	v.mu.Unlock()
+}
+
+// primarySince reports whether the peer answered as a primary at or
+// after t.
+func (v *peerView) primarySince(t time.Time) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.primary && !v.at.Before(t)
+}
+
+// watchPeer asks peer p every followInterval, over a connection it
+// keeps open, whether it is a primary, and records the answers in v. A
+// peer that does not answer never holds up the others.
+func (r *run) watchPeer(ctx context.Context, p peer, v *peerView) {
+	var conn *pgx.Conn
+	defer func() {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
+	t := r.a.clk.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+			t.Reset(followInterval)
+		}
+		var err error
+		if conn == nil {
+			to := peerTimeout
+			if r.a.health.failedSince(p.addr(), r.a.clk.Now().Add(-recentFailure)) {
+				to = peerTimeoutFailed
+			}
+			cctx, cancel := context.WithTimeout(ctx, to)
+			conn, err = r.connectPeer(cctx, p, to)
+			cancel()
+		}
+		if err == nil {
+			qctx, cancel := context.WithTimeout(ctx, peerQueryTimeout)
+			var primary bool
+			primary, _, err = queryPeer(qctx, conn)
+			cancel()
+			if err == nil {
+				v.set(primary, r.a.clk.Now())
+			} else {
+				conn.Close(context.Background())
+				conn = nil
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		r.a.health.mark(p.addr(), err == nil, r.a.clk.Now())
+	}
+}

@@ -1,0 +1,115 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ward-ha/ward/resources"
+)
+
+// catchUpTimeout bounds how long a promote waits to fetch, from a more
+// advanced standby, the WAL this standby lacks.
+const catchUpTimeout = 5 * time.Second
+
+// beforePromote checks, right before pg_promote, what only the peers
+// can tell, asking all of them at once (a peer that does not answer
+// within the peer timeout is down or cut off, and fenced by the cluster
+// before it recovers anything: it is skipped):
+//   - no peer answers as a primary (two primaries would diverge);
+//   - this standby is promotable (its score is not -INFINITY);
+//   - no live standby is ahead of this one. The scheduler chose this
+//     node by scores a monitor interval old; if another standby received
+//     more WAL from the dead primary, this one fetches it from that
+//     standby first (cascading replication), so the promoted server has
+//     everything any survivor has and every survivor can follow it.
+//
+// ok false: refuse, with the outcome to report.
+func (r *run) beforePromote(ctx context.Context, conn *pgx.Conn, rec record) (resources.Outcome, bool) {
+	peers := r.probePeers(ctx)
+	for _, p := range peers {
+		if p.err == nil && p.primary {
+			return r.fail(resources.ErrGeneric, "promote: refusing: node %s already answers as a primary; two primaries would diverge", p.node), false
+		}
+	}
+	st, err := readStandby(ctx, conn)
+	if err != nil {
+		return r.fail(resources.ErrGeneric, "promote: %v", err), false
+	}
+	if score, why := standbyScore(st, rec, r.a.clk.Now(), r.cfg.MaxLag, r.cfg.StaleAfter); score == NotPromotable {
+		return r.fail(resources.ErrGeneric, "promote: refusing: this standby is not promotable: %s", why), false
+	}
+	var ahead *peerState
+	for i, p := range peers {
+		if p.err == nil && p.pos > st.position() && (ahead == nil || p.pos > ahead.pos) {
+			ahead = &peers[i]
+		}
+	}
+	if ahead == nil {
+		return resources.Outcome{}, true
+	}
+	r.log.Info("postgres: another standby is ahead; fetching its WAL before promoting", "peer", ahead.node, "peer_position", ahead.pos, "position", st.position())
+	if err := r.catchUp(ctx, conn, *ahead); err != nil {
+		o := r.fail(resources.ErrGeneric, "promote: refusing: node %s has WAL up to %s and this standby only up to %s, and fetching the rest failed: %v; promote %s instead",
+			ahead.node, ahead.pos, st.position(), err, ahead.node)
+		o.Attributes = r.attrs(strconv.Itoa(ScoreWorst)) // below the standby that is ahead
+		return o, false
+	}
+	return resources.Outcome{}, true
+}
+
+// catchUp aims this standby at peer p (a standby) and waits until it
+// has received everything p had.
+func (r *run) catchUp(ctx context.Context, conn *pgx.Conn, p peerState) error {
+	if err := r.setConninfo(ctx, conn, p.peer); err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, catchUpTimeout)
+	defer cancel()
+	for {
+		st, err := readStandby(cctx, conn)
+		if err == nil && st.position() >= p.pos {
+			r.log.Info("postgres: caught up with the standby that was ahead", "peer", p.node, "position", st.position())
+			return nil
+		}
+		select {
+		case <-cctx.Done():
+			if err == nil {
+				err = fmt.Errorf("received up to %s within %v", st.position(), catchUpTimeout)
+			}
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// pgPromote asks the server to promote itself and waits until it
+// leaves recovery (polling is finer than pg_promote's own wait, which
+// checks every 100 ms).
+func (r *run) pgPromote(ctx context.Context, conn *pgx.Conn) error {
+	var ok bool
+	if err := conn.QueryRow(ctx, "SELECT pg_promote(false)").Scan(&ok); err != nil {
+		return fmt.Errorf("pg_promote(): %s", r.redact(err.Error()))
+	}
+	if !ok {
+		return fmt.Errorf("pg_promote() could not signal the server (see %s)", r.cfg.LogFile)
+	}
+	secs := secondsLeft(ctx, 2*time.Second, 1, 60)
+	pctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second)
+	defer cancel()
+	for {
+		var inRecovery bool
+		err := conn.QueryRow(pctx, "SELECT pg_is_in_recovery()").Scan(&inRecovery)
+		if err == nil && !inRecovery {
+			return nil
+		}
+		select {
+		case <-pctx.Done():
+			return fmt.Errorf("the promotion did not finish within %d s (last error %v; see %s)", secs, err, r.cfg.LogFile)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
