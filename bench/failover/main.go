@@ -37,7 +37,13 @@ type result struct {
 	LostAcked   int    `json:"lost_acked"`
 	DualPrimary int    `json:"dual_primary"`
 	Acked       int    `json:"acked"`
-	Error       string `json:"error,omitempty"`
+	// VIP-only failover beside keepalived (--baseline).
+	VIPRuns            int    `json:"vip_runs,omitempty"`
+	VIPWardMedianMS    int64  `json:"vip_ward_median_ms,omitempty"`
+	VIPWardMaxMS       int64  `json:"vip_ward_max_ms,omitempty"`
+	KeepalivedMedianMS int64  `json:"keepalived_median_ms,omitempty"`
+	KeepalivedMaxMS    int64  `json:"keepalived_max_ms,omitempty"`
+	Error              string `json:"error,omitempty"`
 }
 
 func main() {
@@ -45,6 +51,8 @@ func main() {
 	profile := flag.String("profile", "lan", "lan, or fast (monitors every 1 s and 1.5 s instead of 1 s and 2 s)")
 	keep := flag.Bool("keep", false, "keep the logs of failed runs")
 	keepAll := flag.Bool("keep-all", false, "keep the logs of every run")
+	pg := flag.Bool("pg", true, "measure the PostgreSQL failover")
+	baseline := flag.Bool("baseline", true, "also measure a VIP-only failover by ward and by keepalived (VRRPv2, advert_int 1), same probe")
 	wardBin := flag.String("ward", "", "the ward binary the lab hosts run (default: build it from this tree)")
 	flag.Parse()
 	if *profile != "lan" && *profile != "fast" {
@@ -65,10 +73,27 @@ func main() {
 	}
 	defer cleanup()
 	res := result{Runs: *runs, Profile: *profile}
+	failed := false
+	if *pg {
+		failed = pgRuns(exe, *runs, *profile == "fast", *keep, *keepAll, &res)
+	}
+	if *baseline {
+		failed = vipRuns(exe, *runs, *keep, &res) || failed
+	}
+	b, _ := json.Marshal(res)
+	fmt.Println(string(b))
+	if failed {
+		cleanup() // os.Exit skips the deferred one
+		os.Exit(1)
+	}
+}
+
+// pgRuns runs the PostgreSQL failovers; true if any failed.
+func pgRuns(exe string, runs int, fast, keep, keepAll bool, res *result) bool {
 	var times []int64
 	fmt.Printf("%-4s %-8s %-8s %10s %10s %10s %7s %6s %5s\n", "run", "victim", "new", "write_ms", "outage_ms", "writer_ms", "acked", "lost", "dual")
-	for r := 1; r <= *runs; r++ {
-		m, err := runOnce(exe, *profile == "fast", *keep, *keepAll)
+	for r := 1; r <= runs; r++ {
+		m, err := runOnce(exe, fast, keep, keepAll)
 		if err != nil {
 			fmt.Printf("%-4d error: %v\n", r, err)
 			res.Error = err.Error()
@@ -87,12 +112,47 @@ func main() {
 		slices.Sort(times)
 		res.MedianMS, res.MinMS, res.MaxMS = times[len(times)/2], times[0], times[len(times)-1]
 	}
-	b, _ := json.Marshal(res)
-	fmt.Println(string(b))
-	if res.Recovered != *runs || res.LostAcked != 0 || res.DualPrimary != 0 {
-		cleanup() // os.Exit skips the deferred one
-		os.Exit(1)
+	return res.Recovered != runs || res.LostAcked != 0 || res.DualPrimary != 0
+}
+
+// vipRuns alternates VIP-only failovers by ward and by keepalived; true
+// if any failed.
+func vipRuns(exe string, runs int, keep bool, res *result) bool {
+	var wardT, kaT []int64
+	failed := false
+	fmt.Printf("\n%-4s %-11s %8s %8s\n", "run", "vip by", "ms", "holder")
+	for r := 1; r <= runs; r++ {
+		for _, ka := range []bool{false, true} {
+			who := "ward"
+			if ka {
+				who = "keepalived"
+			}
+			ms, holder, err := vipRun(exe, ka, keep)
+			if err != nil {
+				fmt.Printf("%-4d %-11s error: %v\n", r, who, err)
+				res.Error, failed = who+": "+err.Error(), true
+				continue
+			}
+			fmt.Printf("%-4d %-11s %8d %8s\n", r, who, ms, holder)
+			if ka {
+				kaT = append(kaT, ms)
+			} else {
+				wardT = append(wardT, ms)
+			}
+		}
 	}
+	res.VIPRuns = runs
+	res.VIPWardMedianMS, res.VIPWardMaxMS = medianMax(wardT)
+	res.KeepalivedMedianMS, res.KeepalivedMaxMS = medianMax(kaT)
+	return failed
+}
+
+func medianMax(ts []int64) (int64, int64) {
+	if len(ts) == 0 {
+		return 0, 0
+	}
+	slices.Sort(ts)
+	return ts[len(ts)/2], ts[len(ts)-1]
 }
 
 // buildWard builds the ward binary the lab hosts run.
