@@ -143,8 +143,9 @@ type Controller struct {
 	requests  chan request  // API requests, served by the loop
 	done      chan struct{} // closed when Run returns
 
-	loop loopState  // owned by the Run goroutine
-	fwd  forwarding // API requests forwarded to the DC (backend_forward.go)
+	loop loopState   // owned by the Run goroutine
+	fwd  forwarding  // API requests forwarded to the DC (backend_forward.go)
+	keys keyRequests // key requests waiting for acks (backend_key.go)
 }
 
 // New checks cfg and returns a Controller. It starts nothing.
@@ -353,6 +354,10 @@ func (c *Controller) onWire(ctx context.Context, from string, b []byte) {
 		c.onForwarded(m)
 	case msgCleanup:
 		c.onCleanup(from, m)
+	case msgKey:
+		c.onKey(ctx, from, m)
+	case msgKeyAck:
+		c.onKeyAck(from, m)
 	}
 }
 

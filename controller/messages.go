@@ -256,6 +256,11 @@ func (m message) check() error {
 			return errors.New("no status")
 		}
 		return m.Status.check()
+	case msgKey, msgKeyAck:
+		if m.Seq == 0 || len(m.Source) == 0 {
+			return errors.New("key request or answer without id or body")
+		}
+		return nil
 	case msgForward, msgForwarded:
 		if m.Seq == 0 || len(m.Source) == 0 {
 			return errors.New("forwarded request without id or body")
