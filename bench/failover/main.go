@@ -37,6 +37,14 @@ type result struct {
 	LostAcked   int    `json:"lost_acked"`
 	DualPrimary int    `json:"dual_primary"`
 	Acked       int    `json:"acked"`
+	// pgbench through the VIP (--pgbench): transactions acknowledged and
+	// missing afterwards, power-off -> first acknowledged transaction, and
+	// the gap between the last before and the first after.
+	PgbenchAcked          int   `json:"pgbench_acked,omitempty"`
+	PgbenchLost           int   `json:"pgbench_lost"`
+	PgbenchFirstMedianMS  int64 `json:"pgbench_first_median_ms,omitempty"`
+	PgbenchFirstMaxMS     int64 `json:"pgbench_first_max_ms,omitempty"`
+	PgbenchOutageMedianMS int64 `json:"pgbench_outage_median_ms,omitempty"`
 	// VIP-only failover beside keepalived (--baseline).
 	VIPRuns            int    `json:"vip_runs,omitempty"`
 	VIPWardMedianMS    int64  `json:"vip_ward_median_ms,omitempty"`
@@ -52,6 +60,7 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the logs of failed runs")
 	keepAll := flag.Bool("keep-all", false, "keep the logs of every run")
 	pg := flag.Bool("pg", true, "measure the PostgreSQL failover")
+	withPgbench := flag.Bool("pgbench", true, "run pgbench through the VIP during each PostgreSQL failover")
 	baseline := flag.Bool("baseline", true, "also measure a VIP-only failover by ward and by keepalived (VRRPv2, advert_int 1), same probe")
 	wardBin := flag.String("ward", "", "the ward binary the lab hosts run (default: build it from this tree)")
 	flag.Parse()
@@ -75,7 +84,7 @@ func main() {
 	res := result{Runs: *runs, Profile: *profile}
 	failed := false
 	if *pg {
-		failed = pgRuns(exe, *runs, *profile == "fast", *keep, *keepAll, &res)
+		failed = pgRuns(exe, *runs, *profile == "fast", *keep, *keepAll, *withPgbench, &res)
 	}
 	if *baseline {
 		failed = vipRuns(exe, *runs, *keep, &res) || failed
@@ -89,11 +98,12 @@ func main() {
 }
 
 // pgRuns runs the PostgreSQL failovers; true if any failed.
-func pgRuns(exe string, runs int, fast, keep, keepAll bool, res *result) bool {
-	var times []int64
-	fmt.Printf("%-4s %-8s %-8s %10s %10s %10s %7s %6s %5s\n", "run", "victim", "new", "write_ms", "outage_ms", "writer_ms", "acked", "lost", "dual")
+func pgRuns(exe string, runs int, fast, keep, keepAll, withPgbench bool, res *result) bool {
+	var times, pgbFirst, pgbOutage []int64
+	fmt.Printf("%-4s %-8s %-8s %10s %10s %10s %7s %6s %5s %9s %10s %9s %8s\n", "run", "victim", "new", "write_ms", "outage_ms", "writer_ms", "acked", "lost", "dual",
+		"pgb_first", "pgb_outage", "pgb_acked", "pgb_lost")
 	for r := 1; r <= runs; r++ {
-		m, err := runOnce(exe, fast, keep, keepAll)
+		m, err := runOnce(exe, fast, keep, keepAll, withPgbench)
 		if err != nil {
 			fmt.Printf("%-4d error: %v\n", r, err)
 			res.Error = err.Error()
@@ -106,13 +116,21 @@ func pgRuns(exe string, runs int, fast, keep, keepAll bool, res *result) bool {
 		if m.dual {
 			res.DualPrimary++
 		}
-		fmt.Printf("%-4d %-8s %-8s %10d %10d %10d %7d %6d %5t\n", r, m.victim, m.survivor, m.ms, m.outageMS, m.writerMS, m.acked, m.lost, m.dual)
+		fmt.Printf("%-4d %-8s %-8s %10d %10d %10d %7d %6d %5t %9d %10d %9d %8d\n", r, m.victim, m.survivor, m.ms, m.outageMS, m.writerMS, m.acked, m.lost, m.dual,
+			m.pgb.firstMS, m.pgb.outageMS, m.pgb.acked, m.pgb.lost)
+		if withPgbench {
+			pgbFirst, pgbOutage = append(pgbFirst, m.pgb.firstMS), append(pgbOutage, m.pgb.outageMS)
+			res.PgbenchAcked += m.pgb.acked
+			res.PgbenchLost += m.pgb.lost
+		}
 	}
+	res.PgbenchFirstMedianMS, res.PgbenchFirstMaxMS = medianMax(pgbFirst)
+	res.PgbenchOutageMedianMS, _ = medianMax(pgbOutage)
 	if len(times) > 0 {
 		slices.Sort(times)
 		res.MedianMS, res.MinMS, res.MaxMS = times[len(times)/2], times[0], times[len(times)-1]
 	}
-	return res.Recovered != runs || res.LostAcked != 0 || res.DualPrimary != 0
+	return res.Recovered != runs || res.LostAcked != 0 || res.DualPrimary != 0 || res.PgbenchLost != 0
 }
 
 // vipRuns alternates VIP-only failovers by ward and by keepalived; true

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/ward-ha/ward/internal/lab"
@@ -20,12 +21,13 @@ type measure struct {
 	outageMS         int64 // last probe write acknowledged before -> first after
 	writerMS         int64 // the same for the one writer (its TCP backoff and timeouts included)
 	acked, lost      int
+	pgb              pgbResult
 	dual             bool
 }
 
 // runOnce builds a fresh three-host lab, starts the cluster, powers the
 // primary's host off and measures.
-func runOnce(exe string, fast, keep, keepAll bool) (m measure, err error) {
+func runOnce(exe string, fast, keep, keepAll, withPgbench bool) (m measure, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	l, down, err := newLab(ctx, exe, 3)
@@ -70,6 +72,24 @@ func runOnce(exe string, fast, keep, keepAll bool) (m measure, err error) {
 	if err != nil {
 		return m, err
 	}
+	var pb *pgbench
+	pbStop, pbDone := make(chan struct{}), make(chan struct{})
+	if withPgbench {
+		if pb, err = newPgbench(ctx, l, filepath.Join(l.Config().Dir, "pgbench")); err != nil {
+			return m, err
+		}
+		go func() { pb.Run(ctx, pbStop); close(pbDone) }()
+	} else {
+		close(pbDone)
+	}
+	defer func() {
+		select {
+		case <-pbStop:
+		default:
+			close(pbStop)
+		}
+		<-pbDone
+	}()
 	wa := l.NewWatcher(100 * time.Millisecond)
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{}, 3)
@@ -105,6 +125,13 @@ func runOnce(exe string, fast, keep, keepAll bool) (m measure, err error) {
 		return m, err
 	}
 	stop()
+	if pb != nil {
+		close(pbStop)
+		<-pbDone
+		if m.pgb, err = pb.check(ctx, t0, tOff); err != nil {
+			return m, err
+		}
+	}
 	if ps := l.Primaries(ctx); len(ps) == 1 {
 		m.survivor = l.Name(ps[0])
 	} else {
