@@ -434,6 +434,7 @@ func (c *Controller) step(ctx context.Context) {
 	if l.isDC && !l.mem.Quorum.Quorate && noQuorumPolicy(l.cfg) != policy.NoQuorumIgnore {
 		c.stepDown("this partition lost quorum")
 	}
+	c.checkGuards() // guard.go: abort accepted starts that must not run now
 	c.election(ctx)
 	c.noQuorum(ctx)
 	c.sendReportIfDirty(ctx)

@@ -270,8 +270,11 @@ func (c *Controller) onResult(ctx context.Context, from string, m message) {
 	if !l.isDC {
 		return
 	}
+	tr := l.trans
 	if res.Resource != nil {
-		delete(l.maybe[from], res.Resource.ID)
+		exact := tr != nil && m.Term == l.myTerm && m.Transition == tr.id && res.ID >= 0 && res.ID < len(tr.state) &&
+			tr.state[res.ID] == actInflight && tr.t.Actions[res.ID].Resource == res.Resource.ID && tr.t.Actions[res.ID].Node == from
+		l.settleMaybe(from, *res.Resource, exact)
 		l.updateResource(from, *res.Resource)
 		if r := l.joined[from]; r != nil && r != l.known[from] {
 			l.joined[from] = l.known[from]
@@ -280,7 +283,6 @@ func (c *Controller) onResult(ctx context.Context, from string, m message) {
 	if res.Fence != nil {
 		c.fenceDone(ctx, from, *res.Fence)
 	}
-	tr := l.trans
 	if m.Term != l.myTerm || tr == nil || m.Transition != tr.id || res.ID < 0 || res.ID >= len(tr.state) || tr.state[res.ID] != actInflight {
 		l.dirty = true
 		return
@@ -311,4 +313,31 @@ func (c *Controller) dispatchIfLeased(ctx context.Context) {
 	if tr := c.loop.trans; tr != nil && !tr.aborted && tr.announced && c.leaseValid() {
 		c.dispatch(ctx)
 	}
+}
+
+// settleMaybe forgets that node may run rs.ID because of a start or
+// promotion sent without a result, once that is settled: exact (the
+// result of that very action), or a state from the node that already
+// shows the resource in the role the action could leave. Any other
+// result or report may predate the action (a report crosses the action
+// on the wire; a late result of an older action of the resource) and
+// settles nothing: if the node is lost, it may have run the action.
+// Found by the simulation (see docs/reliability.md, seed 2108).
+func (l *loopState) settleMaybe(node string, rs policy.ResourceStatus, exact bool) {
+	want, ok := l.maybe[node][rs.ID]
+	if !ok {
+		return
+	}
+	if exact || covers(rs, want) {
+		delete(l.maybe[node], rs.ID)
+	}
+}
+
+// covers reports whether a reported state rs already counts what a
+// pending start or promotion (want) may leave behind.
+func covers(rs, want policy.ResourceStatus) bool {
+	if want.Role == policy.RolePromoted {
+		return rs.Role == policy.RolePromoted
+	}
+	return active(rs)
 }

@@ -314,8 +314,12 @@ func (c *Controller) onState(ctx context.Context, from string, m message) {
 	if r.View != nil && r.View.Term < l.myTerm && r.View.newer(l.inherited) {
 		l.inherited = r.View
 	}
-	// The node's own report is the truth about it now.
-	delete(l.maybe, from)
+	// The node's own report is the truth about it now, but it may have
+	// been sent before an action this DC sent since reached the node:
+	// only what the report already shows settles a pending start.
+	for _, rs := range r.Resources {
+		l.settleMaybe(from, rs, false)
+	}
 	c.reconcilePolicy(ctx, from, r)
 	l.dirty = true
 }

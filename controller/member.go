@@ -54,6 +54,9 @@ func (c *Controller) onAction(ctx context.Context, from string, m message) {
 	if a.Kind == policy.ActionFence {
 		actx, _, release = c.fenceContext(ctx, a.Target, a.Boot)
 	}
+	if starts {
+		actx, release = c.guardStart(ctx, m.Term, a) // guard.go
+	}
 	c.goWorker(ctx, func(ctx context.Context) {
 		res := c.runAction(actx, cfg, term, from, a)
 		c.post(ctx, func(ctx context.Context) {
@@ -127,7 +130,7 @@ func (c *Controller) runAction(ctx context.Context, cfg *policy.Config, term uin
 			}
 		}
 		r, err := c.ex.Exec(ctx, resources.Request{Resource: a.Resource, Agent: a.Agent, Action: op,
-			Params: a.Params, Meta: a.Meta, Timeout: timeout})
+			Params: a.Params, Meta: a.Meta, Timeout: timeout, Term: term}) // term: refused if stale when the agent call begins
 		switch {
 		case err != nil:
 			out.Error = err.Error()

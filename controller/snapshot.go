@@ -120,10 +120,19 @@ func (l *loopState) placeDevice(a policy.Action) {
 
 // mayRun returns what a lost node may run: its last report to this DC,
 // the starts sent to it without a result, and, when this DC never had
-// its report, what the latest inherited view says (its state and its
-// pending starts). With no information at all, every resource of the
-// policy may run there. Stopping it is implied by fencing; the point is
-// that the scheduler orders every recovery after the fence.
+// its report, what the latest inherited view says (its state, its
+// pending starts, or, when the previous DC had lost it too, what that DC
+// decided it may run). With no information at all, every resource of
+// the policy may run there, promoted if it is promotable. Stopping it is
+// implied by fencing; the point is that the scheduler orders every
+// recovery after the fence.
+//
+// Found by the simulation (seed 2108, docs/reliability.md): a DC
+// elected while the node was lost inherited the view of an earlier DC
+// that had lost it too; that view lists the node as unclean, which
+// mayRun ignored, and the fallback said "started", not "promoted", so
+// the new DC promoted db elsewhere without fencing the node, which
+// still ran db promoted.
 func (c *Controller) mayRun(node string) []policy.ResourceStatus {
 	l := &c.loop
 	byID := map[string]policy.ResourceStatus{}
@@ -148,7 +157,7 @@ func (c *Controller) mayRun(node string) []policy.ResourceStatus {
 		}
 	} else if v := l.inherited; v != nil {
 		for _, ns := range v.Status.Nodes {
-			if ns.Name == node && ns.State == policy.NodeOnline {
+			if ns.Name == node && (ns.State == policy.NodeOnline || ns.State == policy.NodeUnclean) {
 				info = true
 				for _, rs := range ns.Resources {
 					add(rs)
@@ -164,7 +173,11 @@ func (c *Controller) mayRun(node string) []policy.ResourceStatus {
 	}
 	if !info {
 		for _, inst := range instances(l.cfg) {
-			add(policy.ResourceStatus{ID: inst.id, Role: policy.RoleStarted})
+			role := policy.RoleStarted
+			if promotablePrim(l.cfg, inst.prim) {
+				role = policy.RolePromoted
+			}
+			add(policy.ResourceStatus{ID: inst.id, Role: role})
 		}
 	}
 	out := make([]policy.ResourceStatus, 0, len(order))
@@ -195,4 +208,28 @@ func (l *loopState) forgetInherited(node string) {
 		nv.Status.Nodes = append(nv.Status.Nodes, ns)
 	}
 	l.inherited = &nv
+}
+
+// promotablePrim reports whether primitive prim is an instance of a
+// promotable clone (directly, or as a member of a cloned group).
+func promotablePrim(cfg *policy.Config, prim string) bool {
+	for _, cl := range cfg.Clones {
+		if !cl.Promotable {
+			continue
+		}
+		if cl.Resource == prim {
+			return true
+		}
+		for _, g := range cfg.Groups {
+			if g.ID != cl.Resource {
+				continue
+			}
+			for _, m := range g.Members {
+				if m == prim {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

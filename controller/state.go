@@ -65,6 +65,8 @@ type loopState struct {
 	fences []*fenceRun
 
 	// Member side.
+	// guard: starts and promotions accepted here (guard.go).
+	guard       startGuard
 	inflight    map[string]policy.ActionKind // resource -> action running here
 	attrs       map[string]string
 	probed      map[string]bool

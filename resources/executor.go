@@ -299,10 +299,15 @@ func (e *Executor) execute(ctx context.Context, r *rsc, req Request, interval ti
 	case <-ctx.Done():
 		return Result{}, fmt.Errorf("resources: %s %s: gave up waiting for one of %d operation slots: %w", req.Resource, req.Action, cap(e.slots), context.Cause(ctx))
 	}
-	// The term may have moved on while the request waited.
+	// The term may have moved on while the request waited, and the
+	// caller may have given up on it (a start whose node lost quorum):
+	// checked again at the moment the agent call would begin.
 	e.mu.Lock()
 	err := e.checkTermLocked(req)
 	e.mu.Unlock()
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("resources: %s %s: abandoned before its agent call began: %w", req.Resource, req.Action, context.Cause(ctx))
+	}
 	if err != nil {
 		<-e.slots
 		return Result{}, err

@@ -257,6 +257,12 @@ func (c *cluster) gateOf(name string) *gate {
 	return c.nodes[name].gate
 }
 
+// inflight returns the starts and promotes under way in node name's
+// agents (resource -> role they may leave).
+func (c *cluster) inflight(name string) map[string]string {
+	return c.gateOf(name).inflight()
+}
+
 // setFenceFails tells the fencing device to fail (or not) for a node.
 func (c *cluster) setFenceFails(name string, fail bool) {
 	c.mu.Lock()

@@ -22,7 +22,7 @@ func newTestCluster(t *testing.T) (*cluster, *observer, *netModel) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	obs.roleOn, obs.isUp = c.roleOn, c.isUp
+	obs.roleOn, obs.isUp, obs.inflight = c.roleOn, c.isUp, c.inflight
 	t.Cleanup(c.shutdown)
 	for _, n := range names {
 		if err := c.start(n); err != nil {

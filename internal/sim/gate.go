@@ -18,6 +18,11 @@ type gate struct {
 	mu     sync.Mutex
 	ch     chan struct{} // nil: open; else closed when the gate opens
 	killed bool
+	// calls are the agent calls under way (waiting at the gate or
+	// running), for the checker: a start or promote in flight on a node
+	// that is lost may still happen.
+	calls  map[int]resources.Call
+	nextID int
 }
 
 func newGate() *gate { return &gate{dead: make(chan struct{})} }
@@ -94,7 +99,44 @@ type gatedAgent struct {
 	g *gate
 }
 
+// enter records an agent call under way; the returned func ends it.
+func (g *gate) enter(c resources.Call) func() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.calls == nil {
+		g.calls = map[int]resources.Call{}
+	}
+	g.nextID++
+	id := g.nextID
+	g.calls[id] = c
+	return func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		delete(g.calls, id)
+	}
+}
+
+// inflight returns the starts and promotes under way: resource -> role
+// they may leave ("started", "promoted").
+func (g *gate) inflight() map[string]string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := map[string]string{}
+	for _, c := range g.calls {
+		switch c.Action {
+		case resources.ActionPromote:
+			out[c.Resource] = "promoted"
+		case resources.ActionStart:
+			if out[c.Resource] == "" {
+				out[c.Resource] = "started"
+			}
+		}
+	}
+	return out
+}
+
 func (a gatedAgent) Do(ctx context.Context, c resources.Call) resources.Outcome {
+	defer a.g.enter(c)()
 	if !a.g.wait(ctx) {
 		return resources.Outcome{Code: resources.ErrGeneric, Output: "sim: node frozen until the timeout, or powered off"}
 	}

@@ -23,9 +23,14 @@ type Violation struct {
 // isolated, on the minority side): what it held since, and whether it
 // was fenced since.
 type lostNode struct {
-	since  time.Time
-	held   map[string]string // resource -> role seen while lost
-	fenced bool
+	since time.Time
+	held  map[string]string // resource -> role seen while lost
+	// pending are the starts and promotes that were under way in the
+	// node's agents when it was lost or since (resource -> role they
+	// may leave): the node may complete them at any time (a thaw), so
+	// they count as held.
+	pending map[string]string
+	fenced  bool
 }
 
 // observer checks the invariants: on every recorded event and on a
@@ -39,6 +44,7 @@ type observer struct {
 	singles   []string      // non-clone resources
 	promos    map[string]int
 	roleOn    func(node, rsc string) string
+	inflight  func(node string) map[string]string // nil: not tracked
 	isUp      func(node string) bool
 	isFrozen  func(node string) bool
 	reachable func(from, to string) bool
@@ -125,11 +131,14 @@ func (o *observer) action(kind, node, rsc string) {
 		if x == node || l.fenced {
 			continue
 		}
-		role := l.held[rsc]
+		role, how := l.held[rsc], "holding it"
+		if p := l.pending[rsc]; p != "" && (role == "" || p == "promoted") {
+			role, how = p, "with an agent call under way that may leave it"
+		}
 		_, promotable := o.promos[rsc]
 		if (kind == "start" && !promotable && role != "") || (kind == "promote" && role == "promoted") {
-			o.violateLocked("recovered-before-fencing", fmt.Sprintf("%s of %s on %s while %s (lost %v before, holding it %s) was not fenced",
-				kind, rsc, node, x, now.Sub(l.since).Round(time.Millisecond), role))
+			o.violateLocked("recovered-before-fencing", fmt.Sprintf("%s of %s on %s while %s (lost %v before, %s %s) was not fenced",
+				kind, rsc, node, x, now.Sub(l.since).Round(time.Millisecond), how, role))
 		}
 	}
 	o.sampleLocked()
@@ -200,7 +209,7 @@ func (o *observer) topology() {
 			o.minoritySince[n] = now
 		}
 		if major != 0 && o.lost[n] == nil {
-			o.lost[n] = &lostNode{since: now, held: map[string]string{}}
+			o.lost[n] = &lostNode{since: now, held: map[string]string{}, pending: map[string]string{}}
 		}
 	}
 	o.sampleLocked()
@@ -226,6 +235,13 @@ func (o *observer) sampleLocked() {
 		for r := range o.promos {
 			if role := o.roleOn(x, r); role != "" && l.held[r] != "promoted" {
 				l.held[r] = role
+			}
+		}
+		if o.inflight != nil {
+			for r, role := range o.inflight(x) {
+				if l.pending[r] != "promoted" {
+					l.pending[r] = role
+				}
 			}
 		}
 	}

@@ -180,3 +180,33 @@ func TestSimPolicyParses(t *testing.T) {
 		}
 	}
 }
+
+// TestObserverPendingPromoteOnLostNode: n1 is lost while a promote of
+// db waits in its (frozen) agent; a promote on n2 before n1 is fenced
+// is a violation, even though n1's state file does not say promoted
+// yet (seed 2108's hypothesis, docs/reliability.md).
+func TestObserverPendingPromoteOnLostNode(t *testing.T) {
+	o, w := newTestObserver()
+	pending := map[string]map[string]string{"n1": {"db": "promoted"}}
+	o.inflight = func(n string) map[string]string { return pending[n] }
+	w.set("n1", "db", "unpromoted")
+	w.set("n2", "db", "unpromoted")
+	w.isolate("n1", "n2", "n3")
+	o.topology()
+	pending["n1"] = nil // the call is no longer seen (frozen node cut off); it was recorded at the loss
+	w.set("n2", "db", "promoted")
+	o.action("promote", "n2", "db")
+	if got := kinds(o.result()); !slices.Equal(got, []string{"recovered-before-fencing"}) {
+		t.Errorf("violations(promote on n2 while n1's promote is under way) = %v, want [recovered-before-fencing]", got)
+	}
+	o2, w2 := newTestObserver()
+	o2.inflight = func(string) map[string]string { return nil }
+	w2.set("n1", "db", "unpromoted")
+	w2.isolate("n1", "n2", "n3")
+	o2.topology()
+	w2.set("n2", "db", "promoted")
+	o2.action("promote", "n2", "db")
+	if got := kinds(o2.result()); len(got) != 0 {
+		t.Errorf("violations(promote on n2, n1 lost unpromoted, nothing under way) = %v, want none", got)
+	}
+}

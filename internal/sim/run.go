@@ -133,7 +133,7 @@ func Run(ctx context.Context, o Options) (res Result, err error) {
 	if err != nil {
 		return res, err
 	}
-	obs.roleOn, obs.isUp = c.roleOn, c.isUp
+	obs.roleOn, obs.isUp, obs.inflight = c.roleOn, c.isUp, c.inflight
 	prefs := map[string]string{digest(initial): ""}
 
 	stopSample := make(chan struct{})
