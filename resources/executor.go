@@ -53,6 +53,10 @@ type Config struct {
 	// output, so a resource's history stays under about
 	// 3 x HistoryLimit x 4 KiB.
 	HistoryLimit int
+	// Scrub, when set, rewrites every agent output and exit reason
+	// before it is logged, kept or reported: the daemon masks the
+	// policy's secret values with it.
+	Scrub func(string) string
 }
 
 // Executor runs agent operations on this node: one at a time per
@@ -68,9 +72,10 @@ type Executor struct {
 	clock    clock.Clock
 	log      *slog.Logger
 	limit    int
-	slots    chan struct{} // one token per running operation
-	wake     chan struct{} // cap 1: monitors became due
-	stopped  chan struct{} // closed when Run begins to shut down
+	scrub    func(string) string // Config.Scrub; nil: none
+	slots    chan struct{}       // one token per running operation
+	wake     chan struct{}       // cap 1: monitors became due
+	stopped  chan struct{}       // closed when Run begins to shut down
 	inflight sync.WaitGroup
 
 	// mu guards the following.
@@ -110,6 +115,7 @@ func New(cfg Config) (*Executor, error) {
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
 		limit:    cfg.HistoryLimit,
+		scrub:    cfg.Scrub,
 		wake:     make(chan struct{}, 1),
 		stopped:  make(chan struct{}),
 		rscs:     map[string]*rsc{},
@@ -376,6 +382,9 @@ func (e *Executor) runOp(ctx context.Context, req Request, interval time.Duratio
 	res.Finished = e.clock.Now()
 	res.Code, res.Output, res.Truncated, res.Attributes = out.Code, out.Output, out.Truncated, out.Attributes
 	res.ExitReason = out.ExitReason
+	if e.scrub != nil {
+		res.Output, res.ExitReason = e.scrub(res.Output), e.scrub(res.ExitReason)
+	}
 	switch cause := context.Cause(opCtx); {
 	case errors.Is(cause, errTimeout):
 		res.Code, res.Kind = ErrGeneric, KindTimeout

@@ -162,6 +162,7 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	ex, err := resources.New(resources.Config{
 		Agents:   registry.New(registry.Options{StateDir: agentState}, registry.Builtins()),
 		NodeName: o.node, Reporter: ops.reporter(reports), Logger: log.With("component", "executor"),
+		Scrub: newSecretScrubber(store, log).Scrub, // secrets.go
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/ward-ha/ward/controller"
+)
+
+// fakePolicySource serves a fixed live policy.
+type fakePolicySource struct{ p controller.PolicyState }
+
+func (f *fakePolicySource) Policy() controller.PolicyState { return f.p }
+
+func TestSecurityScrubber(t *testing.T) {
+	pol := func(secret string) []byte {
+		return []byte(`[cluster]
+name = "c"
+
+[[node]]
+name = "n1"
+addresses = ["127.0.0.1"]
+
+[[primitive]]
+id = "db"
+agent = "exec"
+[primitive.params]
+start = "true"
+stop = "true"
+monitor = "true"
+[primitive.secret_params]
+pw = "` + secret + `"
+short = "abc"
+long = "` + secret + `-and-more"
+
+[[alert]]
+id = "a"
+kind = "webhook"
+url = "https://u:urlpass99@example.net/x"
+`)
+	}
+	src := &fakePolicySource{p: controller.PolicyState{Epoch: 1, Source: pol("hunter22"), SHA256: "1"}}
+	s := newSecretScrubber(src, nil)
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"password=hunter22 failed", "password=<redacted> failed"},
+		{"x hunter22-and-more y", "x <redacted> y"},
+		{"auth urlpass99 refused", "auth <redacted> refused"},
+		{"abc is too short to be masked", "abc is too short to be masked"},
+	} {
+		if got := s.Scrub(tc.in); got != tc.want {
+			t.Errorf("Scrub(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// A new epoch with a new secret: the new one is masked, the old one
+	// no longer is (it is no longer a secret of this cluster).
+	src.p = controller.PolicyState{Epoch: 2, Source: pol("swordfish"), SHA256: "2"}
+	if got := s.Scrub("swordfish hunter22"); got != "<redacted> hunter22" {
+		t.Errorf("Scrub after a new epoch = %q, want the new secret masked", got)
+	}
+	// A policy that is not TOML masks nothing rather than failing.
+	src.p = controller.PolicyState{Epoch: 3, Source: []byte("[cluster"), SHA256: "3"}
+	if got := s.Scrub("swordfish"); got != "swordfish" {
+		t.Errorf("Scrub with a policy that is not TOML = %q, want the text unchanged", got)
+	}
+}
