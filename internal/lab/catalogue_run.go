@@ -50,7 +50,9 @@ func (r *Record) Fault() { r.FaultAt = time.Now() }
 func (r *Record) Recovered() { r.Recovery = time.Since(r.FaultAt) }
 
 // Notef adds a note.
-func (r *Record) Notef(format string, args ...any) { r.Notes = append(r.Notes, fmt.Sprintf(format, args...)) }
+func (r *Record) Notef(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
 
 // Result is the outcome of one scenario.
 type Result struct {

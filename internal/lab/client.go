@@ -86,6 +86,9 @@ type Writer struct {
 	timeout time.Duration
 	// Table must exist with a column id bigint.
 	table string
+	// Pause, when set before Run, is waited after each acknowledged
+	// write (bounds the write rate on a shared machine).
+	Pause time.Duration
 
 	// mu guards the following.
 	mu      sync.Mutex
@@ -146,6 +149,9 @@ func (w *Writer) Run(ctx context.Context) {
 		w.mu.Lock()
 		w.acks = append(w.acks, Ack{ID: id, At: time.Now()})
 		w.mu.Unlock()
+		if w.Pause > 0 {
+			pause(ctx, w.Pause)
+		}
 	}
 }
 

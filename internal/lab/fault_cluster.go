@@ -39,6 +39,12 @@ type FaultOptions struct {
 // TmpfsSize is the size of a TmpfsState folder.
 const TmpfsSize = "2m"
 
+// WriterPause is the pause after each acknowledged write of the
+// catalogue's writer: at most about 100 writes a second, so that the
+// writer does not load a shared 2-core machine (it also bounds the
+// resolution of the measured write gaps to about 10 ms).
+const WriterPause = 10 * time.Millisecond
+
 // ClientTable is the table the catalogue's writer inserts into.
 const ClientTable = "acked"
 
@@ -139,6 +145,7 @@ func StartFaultCluster(ctx context.Context, o FaultOptions) (c *FaultCluster, er
 	if err != nil {
 		return c, err
 	}
+	w.Pause = WriterPause
 	c.Writer = w
 	c.Inv = l.NewInvariants(200 * time.Millisecond)
 	rctx, stop := context.WithCancel(context.Background())
