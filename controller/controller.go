@@ -145,6 +145,8 @@ type Controller struct {
 
 	loop loopState   // owned by the Run goroutine
 	fwd  forwarding  // API requests forwarded to the DC (backend_forward.go)
+	// mship: growing and shrinking (membership.go); Run goroutine only.
+	mship membershipState
 	keys keyRequests // key requests waiting for acks (backend_key.go)
 }
 
@@ -204,11 +206,13 @@ func stonith(cfg *policy.Config) bool {
 
 // Run runs the controller until ctx ends, then waits for every goroutine
 // it started (actions in flight are canceled by the executor's own
-// shutdown) and returns nil.
+// shutdown) and returns nil. It returns ErrRemoved once this node
+// persisted a policy that no longer lists it.
 func (c *Controller) Run(ctx context.Context) error {
 	l := &c.loop
 	l.mem = c.cl.Membership()
 	c.cl.SetEpoch(l.pol.Epoch)
+	c.followMembership() // membership.go: node list and join state
 	c.cl.SetTerm(c.store.Term().Seen)
 	if c.store.TermsLost() {
 		c.log.Error("term.state was lost: this node will not vote until it has seen the cluster's current term in a message")
@@ -237,6 +241,9 @@ func (c *Controller) Run(ctx context.Context) error {
 		case <-tick.C():
 			tick.Reset(c.tick)
 			c.onTick(ctx)
+		}
+		if err := c.removedErr(); err != nil {
+			return err // membership.go: the live policy no longer lists this node
 		}
 		c.step(ctx)
 	}

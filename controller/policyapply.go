@@ -83,7 +83,14 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 		res.Actions = append(res.Actions, pa)
 	}
 	res.Warnings = t.Warnings
+	var memberErr error
+	if l.isDC {
+		memberErr = c.checkMembershipChange(cfg) // membership.go
+	}
 	if req.DryRun {
+		if memberErr != nil {
+			res.Warnings = append(res.Warnings, "applying it now would be refused: "+memberErr.Error())
+		}
 		reply <- applyReply{res: res}
 		return
 	}
@@ -104,7 +111,14 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 	case policyHash(src) == l.pol.SHA256:
 		reply <- applyReply{res: res}
 		return
+	case memberErr != nil:
+		reply <- applyReply{err: memberErr}
+		return
 	}
+	// Every present member gets the policy, a node it removes included
+	// (it learns that it was removed and stops); the DC waits for the
+	// acknowledgements of the nodes the new policy lists.
+	targets := l.presentNodes()
 	epoch := l.pol.Epoch + 1
 	if err := c.store.SavePolicy(epoch, src); err != nil {
 		reply <- applyReply{err: api.Errorf(api.CodeInternal, "save the policy on the DC: %v", err)}
@@ -114,9 +128,11 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 	l.conflict = ""
 	res.Applied, res.Epoch = true, epoch
 	p := &pendingApply{epoch: epoch, waiting: map[string]bool{}, deadline: c.clk.Now().Add(applyWait), result: res, reply: reply}
-	for _, n := range l.presentNodes() {
+	for _, n := range targets {
 		if n != c.node {
-			p.waiting[n] = true
+			if listed(cfg, n) {
+				p.waiting[n] = true
+			}
 			c.send(ctx, n, message{Kind: msgPolicy, Term: l.myTerm, Epoch: epoch, Source: src})
 		}
 	}
@@ -133,6 +149,7 @@ func (c *Controller) adopt(cfg *policy.Config, pol PolicyState) {
 	l := &c.loop
 	l.cfg, l.pol = cfg, pol
 	c.cl.SetEpoch(pol.Epoch)
+	c.followMembership() // membership.go: admission, re-joins and votes follow the new epoch at once
 	l.dirty = true
 	l.reportDirty = true
 }
@@ -164,6 +181,11 @@ func (c *Controller) onPolicy(ctx context.Context, from string, m message) {
 	}
 	c.adopt(cfg, c.store.Policy())
 	c.log.Info("new policy persisted", "epoch", m.Epoch, "from", from)
+	if c.mship.removed != 0 {
+		// This node stops right after: acknowledge before the senders go.
+		c.ackRemoved(ctx, from, ack)
+		return
+	}
 	c.send(ctx, from, ack)
 	c.probeThen(ctx, func(context.Context) { l.reportDirty = true })
 }
@@ -197,6 +219,16 @@ func (c *Controller) checkApplies() {
 	now := c.clk.Now()
 	keep := l.applies[:0]
 	for _, p := range l.applies {
+		for n := range p.waiting {
+			if !l.present(n) {
+				delete(p.waiting, n)
+				p.result.Warnings = append(p.result.Warnings, fmt.Sprintf("%s left before acknowledging; it catches up when it rejoins", n))
+			}
+		}
+		if len(p.waiting) == 0 {
+			p.succeed()
+			continue
+		}
 		if now.After(p.deadline) {
 			var names []string
 			for n := range p.waiting {
@@ -247,6 +279,20 @@ func (c *Controller) reconcilePolicy(ctx context.Context, from string, r *nodeRe
 }
 
 func short(s string) string { return s[:min(12, len(s))] }
+
+// ackRemoved acknowledges the policy that removed this node, at once and
+// directly (the controller stops right after, with its senders).
+func (c *Controller) ackRemoved(ctx context.Context, to string, ack message) {
+	b, err := encodeMessage(ack)
+	if err != nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := c.cl.SendReliable(sctx, to, b); err != nil {
+		c.log.Warn("could not acknowledge the policy that removed this node", "dc", to, "err", err)
+	}
+}
 
 // policyDiff renders a line diff of two policies, redacted.
 func policyDiff(a, b *policy.Config) string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
 	"sync"
@@ -30,14 +31,13 @@ type Cluster struct {
 	log     *slog.Logger
 	clk     clock.Clock
 	keyring *Keyring // as configured; the live keys are in mlKeyring
-	quorum  quorum.Config
-	nodes   map[string]NodeSpec // normalized addresses
 	links   []*link
 	boot    [16]byte
 	msgSeq  atomic.Uint64
 	running atomic.Bool
 
 	dirty   chan struct{} // to the Run loop: state changed (buffer 1)
+	resolve chan struct{} // to the resolver: addresses changed (buffer 1)
 	publish chan struct{} // to the meta publisher: meta changed (buffer 1)
 	changes chan struct{} // to the caller: snapshot changed (buffer 1)
 	msgs    chan Message
@@ -51,7 +51,13 @@ type Cluster struct {
 
 	// mu guards the following, and every link's peers. It is never held
 	// while calling into memberlist.
-	mu             sync.Mutex
+	mu sync.Mutex
+	// nodes (normalized addresses) and quorum follow the live policy:
+	// Reconfigure replaces them (reconfigure.go).
+	nodes          map[string]NodeSpec
+	quorum         quorum.Config
+	allowedGen     uint64 // grows with every Reconfigure
+	joinState      []byte // handed to nodes fetching it (joinfetch.go)
 	meta           Meta
 	witnessGranted bool
 	seenAll        bool
@@ -75,6 +81,7 @@ func New(cfg Config) (*Cluster, error) {
 		quorum:    cfg.quorumConfig(),
 		nodes:     nodes,
 		dirty:     make(chan struct{}, 1),
+		resolve:   make(chan struct{}, 1),
 		publish:   make(chan struct{}, 1),
 		changes:   make(chan struct{}, 1),
 		msgs:      make(chan Message, 256),
@@ -313,10 +320,10 @@ func (b broadcast) Finished()                             {}
 
 // known reports whether name is a configured node or the witness.
 func (c *Cluster) known(name string) bool {
-	if _, ok := c.nodes[name]; ok {
-		return true
-	}
-	return c.cfg.Witness != "" && name == c.cfg.Witness
+	c.mu.Lock()
+	_, ok := c.nodes[name]
+	c.mu.Unlock()
+	return ok || c.cfg.Witness != "" && name == c.cfg.Witness
 }
 
 // admit decides whether a member announcing itself may be a member.
@@ -459,7 +466,10 @@ func newStdLogger(w *mlLog) *log.Logger { return log.New(w, "", 0) }
 // node unrestricted by address (the key and the name still apply).
 func (c *Cluster) resolveAllowed(ctx context.Context) map[string]map[string]bool {
 	out := map[string]map[string]bool{}
-	for name, spec := range c.nodes {
+	c.mu.Lock()
+	nodes := maps.Clone(c.nodes)
+	c.mu.Unlock()
+	for name, spec := range nodes {
 		set := map[string]bool{}
 		ok := true
 		for _, a := range spec.Addresses {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -28,6 +29,9 @@ type link struct {
 
 	// peers (guarded by c.mu) is the state of each member on this link.
 	peers map[string]*linkPeer
+	// rejoinNow wakes the re-join loop at once (buffer 1): the node list
+	// changed.
+	rejoinNow chan struct{}
 }
 
 type linkPeer struct {
@@ -38,7 +42,7 @@ type linkPeer struct {
 }
 
 func newLink(c *Cluster, idx int) *link {
-	l := &link{idx: idx, c: c, peers: map[string]*linkPeer{}}
+	l := &link{idx: idx, c: c, peers: map[string]*linkPeer{}, rejoinNow: make(chan struct{}, 1)}
 	l.queue = &memberlist.TransmitLimitedQueue{
 		NumNodes:       l.numPresent,
 		RetransmitMult: c.cfg.Timing.RetransmitMult,
@@ -107,9 +111,18 @@ func (l *link) GetBroadcasts(overhead, limit int) [][]byte {
 	return l.queue.GetBroadcasts(overhead, limit)
 }
 
-// LocalState is unused: ward exchanges no state on push/pull
-// (memberlist.Delegate).
-func (l *link) LocalState(bool) []byte { return nil }
+// LocalState hands the join state (the live policy, set by the
+// controller with SetJoinState) to a node that joins; periodic push/pulls
+// carry nothing (memberlist.Delegate). A node fetching the policy with
+// FetchJoinState receives it this way (joinfetch.go).
+func (l *link) LocalState(join bool) []byte {
+	if !join {
+		return nil
+	}
+	l.c.mu.Lock()
+	defer l.c.mu.Unlock()
+	return l.c.joinState
+}
 
 // MergeRemoteState is unused (memberlist.Delegate).
 func (l *link) MergeRemoteState([]byte, bool) {}
@@ -145,6 +158,9 @@ func (l *link) NotifyUpdate(n *memberlist.Node) {
 // address the policy does not give them, or whose metadata is malformed
 // (memberlist.AliveDelegate).
 func (l *link) NotifyAlive(n *memberlist.Node) error {
+	if strings.HasPrefix(n.Name, fetchPrefix) {
+		return errFetchOnly // a node fetching the policy, never a member
+	}
 	if err := l.c.admit(n.Name, n.Address(), n.Meta); err != nil {
 		l.c.refused(l.idx, n.Name, n.Address(), err)
 		return err
@@ -156,6 +172,14 @@ func (l *link) NotifyAlive(n *memberlist.Node) error {
 // that is not admitted (memberlist.MergeDelegate).
 func (l *link) NotifyMerge(peers []*memberlist.Node) error {
 	for _, n := range peers {
+		if strings.HasPrefix(n.Name, fetchPrefix) {
+			// A node fetching the live policy (ward daemon --join): it
+			// already received it; it never becomes a member.
+			if l.c.firstInMinute("fetch/" + n.Name) {
+				l.c.log.Info("handed the live policy to a node starting with --join", "node", strings.TrimPrefix(n.Name, fetchPrefix), "addr", n.Address(), "link", l.idx)
+			}
+			return errFetchOnly
+		}
 		if n.State == memberlist.StateDead || n.State == memberlist.StateLeft {
 			if !l.c.known(n.Name) {
 				err := fmt.Errorf("node %q is not in the policy", n.Name)

@@ -36,6 +36,11 @@ func (w *mlLog) Write(p []byte) (int, error) {
 	if strings.HasPrefix(line, suspectPrefix) && strings.HasSuffix(line, suspectSuffix) {
 		w.link.suspect(strings.TrimSuffix(strings.TrimPrefix(line, suspectPrefix), suspectSuffix))
 	}
+	if strings.Contains(line, errFetchOnly.Error()) {
+		// memberlist's complaint about a push/pull this node refused on
+		// purpose: a node fetched the live policy (logged by the link).
+		level = slog.LevelDebug
+	}
 	if strings.Contains(strings.ToLower(line), "decrypt") {
 		// Gossip under another key: say so plainly, once a minute; keep
 		// memberlist's own line for debugging.

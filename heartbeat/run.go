@@ -26,12 +26,18 @@ func (c *Cluster) Run(ctx context.Context) error {
 	if c.keyring == nil {
 		c.log.Warn("gossip is NOT encrypted (insecure mode): anyone on the network can join and speak for a node; use it only in a lab")
 	}
+	c.mu.Lock()
+	gen := c.allowedGen
+	c.mu.Unlock()
 	allowed := c.resolveAllowed(ctx)
 	c.mu.Lock()
-	c.allowed = allowed
-	c.mu.Unlock()
-
+	if gen == c.allowedGen {
+		c.allowed = allowed
+	} else {
+		nonBlocking(c.resolve) // reconfigured meanwhile: resolve again
+	}
 	self := c.nodes[c.cfg.Self]
+	c.mu.Unlock()
 	for i, l := range c.links {
 		var t memberlist.NodeAwareTransport
 		if c.cfg.Transports != nil {
@@ -62,6 +68,7 @@ func (c *Cluster) Run(ctx context.Context) error {
 		wg.Go(func() { c.rejoinLoop(ctx, l) })
 	}
 	wg.Go(func() { c.publishLoop(ctx) })
+	wg.Go(func() { c.resolveLoop(ctx) })
 	c.signal()
 	for {
 		select {
@@ -107,6 +114,7 @@ func (c *Cluster) rejoinLoop(ctx context.Context, l *link) {
 		case <-ctx.Done():
 			return
 		case <-t.C():
+		case <-l.rejoinNow:
 		}
 		var addrs, names []string
 		c.mu.Lock()

@@ -35,6 +35,9 @@ type daemonOptions struct {
 	realtime bool
 	// fa are the watchdog and witness flags (daemon_fencing.go).
 	fa fencingAidOptions
+	// join and cluster: fetch the live policy from a member when the
+	// state directory holds none (daemon_join.go).
+	join, cluster string
 }
 
 // newDaemonCmd returns `ward daemon`, the node daemon. The lead
@@ -50,9 +53,14 @@ election, transitions, no_quorum_policy) and the API on a unix socket.
 
 The first start needs --policy; the policy is then saved in the state
 directory with epoch 1, and from then on the live policy there wins
-(change it with ward policy apply). It stops on SIGINT or SIGTERM.`,
+(change it with ward policy apply). A node added to a running cluster
+starts instead with --join ADDR --cluster NAME: it fetches the live
+policy from the member at ADDR (with the gossip key), saves it and
+joins. It stops on SIGINT or SIGTERM, and on its own (exit 0) when a
+policy that no longer lists it is applied.`,
 		Example: `  ward daemon --policy /etc/ward/policy.toml
-  ward daemon --node alpha --state-dir /var/lib/ward --key /etc/ward/gossip.key`,
+  ward daemon --node alpha --state-dir /var/lib/ward --key /etc/ward/gossip.key
+  ward daemon --node delta --join 10.0.0.11 --cluster prod`,
 		Args: argsUsage(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGINT, syscall.SIGTERM)
@@ -73,6 +81,8 @@ directory with epoch 1, and from then on the live policy there wins
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.agentState, "agent-state-dir", "", "state folder of the built-in test agents (default /run/ward/agents/NODE)")
 	f.BoolVar(&o.realtime, "realtime", true, "run under real-time scheduling (SCHED_RR, not inherited by agents) so a busy machine cannot delay the heartbeat; needs root or CAP_SYS_NICE")
+	f.StringVar(&o.join, "join", "", "first start of a node added to a running cluster: fetch the live policy from the member at this gossip address (host or host:port; needs --cluster)")
+	f.StringVar(&o.cluster, "cluster", "", "the cluster's name ([cluster] name in the policy), with --join")
 	addOperateFlags(f, &o.op)
 	addFencingAidFlags(f, &o.fa)
 	return c
@@ -114,8 +124,14 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	if err := joinPolicy(ctx, o, store, log); err != nil { // daemon_join.go
+		return err
+	}
 	cfg, err := livePolicy(store, o.policy, log)
 	if err != nil {
+		return err
+	}
+	if err := checkListed(cfg, o.node, store); err != nil {
 		return err
 	}
 	ops, err := newOperations(o.op, o.stateDir, log)
@@ -127,18 +143,9 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hcfg := heartbeat.Config{ClusterName: cfg.Cluster.Name, Self: o.node, TwoNode: cfg.Cluster.TwoNode,
-		WaitForAll: cfg.Cluster.TwoNode, Timing: timing, KeyFile: o.key, Logger: log}
-	if cfg.Cluster.WaitForAll != nil {
-		hcfg.WaitForAll = *cfg.Cluster.WaitForAll
-	}
-	for _, n := range cfg.Nodes {
-		v := 1
-		if n.Votes != nil {
-			v = *n.Votes
-		}
-		hcfg.Nodes = append(hcfg.Nodes, heartbeat.NodeSpec{Name: n.Name, Addresses: n.Addresses, Votes: v})
-	}
+	members := controller.MembershipConfig(cfg) // the controller keeps it following the live policy
+	hcfg := heartbeat.Config{ClusterName: cfg.Cluster.Name, Self: o.node, Nodes: members.Nodes, TwoNode: members.TwoNode,
+		WaitForAll: members.WaitForAll, Timing: timing, KeyFile: o.key, Logger: log}
 	var key []byte
 	if o.fa.witness != "" {
 		// The witness authenticates requests with the gossip key; it
@@ -187,7 +194,13 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	errs := make(chan error, 4+len(runs)+len(aids))
 	run := func(name string, f func(context.Context) error) {
 		wg.Go(func() {
-			if err := f(ctx); err != nil && ctx.Err() == nil {
+			err := f(ctx)
+			if errors.Is(err, controller.ErrRemoved) {
+				log.Warn("this node was removed from the cluster by a policy that no longer lists it: stopping; to add it back, apply a policy that lists it and start it with an empty state directory and --join", "err", err)
+				cancel()
+				return
+			}
+			if err != nil && ctx.Err() == nil {
 				errs <- fmt.Errorf("%s: %w", name, err)
 				cancel()
 			}

@@ -1,0 +1,131 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ward-ha/ward/api"
+)
+
+// growPolicy is clusterPolicy(n) with vip, and r4 preferring n4 when n4
+// is listed.
+func growPolicy(n int) string {
+	extra := vipPolicy + `
+[[primitive]]
+id = "r4"
+agent = "dummy"
+`
+	if n >= 4 {
+		extra += `
+[[location]]
+id = "r4-on-n4"
+resource = "r4"
+node = "n4"
+score = "INFINITY"
+`
+	}
+	return clusterPolicy(n, extra)
+}
+
+func (h *harness) apply(dc, src string) (api.ApplyResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return h.nodes[dc].ctrl.ApplyPolicy(ctx, api.ApplyRequest{Source: src})
+}
+
+func TestMembershipGrowThenShrink(t *testing.T) {
+	h := newHarness(t, growPolicy(4))
+	for _, n := range []string{"n1", "n2", "n3"} {
+		h.saved[n] = []string{growPolicy(3)}
+	}
+	h.saved["n4"] = []string{growPolicy(4)}
+	for _, n := range []string{"n1", "n2", "n3"} {
+		h.start(n)
+	}
+	var dc string
+	h.eventually(15*time.Second, "a DC and r4 running", func() bool { dc = h.dc(); return dc != "" && len(h.running("r4")) == 1 })
+
+	// Two votes at once are refused: 3 -> 5 nodes.
+	if _, err := h.apply(dc, clusterPolicy(5, "")); err == nil || !strings.Contains(err.Error(), "one vote at a time") {
+		t.Errorf("ApplyPolicy(3 -> 5 nodes) = %v, want a refusal asking for one vote at a time", err)
+	}
+	// Grow: the policy lists n4; every member admits it from now on.
+	res, err := h.apply(dc, growPolicy(4))
+	if err != nil || !res.Applied || res.Epoch != 2 {
+		t.Fatalf("ApplyPolicy(add n4) = %+v, %v; want applied at epoch 2", res, err)
+	}
+	for _, n := range []string{"n1", "n2", "n3"} {
+		if q := h.nodes[n].hb.Membership().Quorum; q.Total != 4 || !q.Quorate {
+			t.Errorf("%s after the apply: quorum %+v, want total 4 and quorate", n, q)
+		}
+	}
+	h.start("n4")
+	h.eventually(20*time.Second, "r4 on n4, n4 at epoch 2", func() bool {
+		r := h.running("r4")
+		return len(r) == 1 && r[0] == "n4" && h.nodes["n4"].store.Policy().Epoch == 2
+	})
+	if q := h.status(dc).Quorum; q.Votes != 4 || q.Expected != 4 {
+		t.Errorf("status quorum after n4 joined = %+v, want 4 of 4 votes", q)
+	}
+
+	// Shrink: refused while n4 runs r4.
+	shrunk := growPolicy(3) + "\n# without n4\n"
+	_, err = h.apply(dc, shrunk)
+	var ae *api.Error
+	if !errors.As(err, &ae) || ae.Code != api.CodeConflict || !strings.Contains(ae.Message, "n4 still runs r4") {
+		t.Fatalf("ApplyPolicy(remove n4 while it runs r4) = %v, want a conflict naming r4", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.nodes[dc].ctrl.SetNode(ctx, api.NodeRequest{Node: "n4", Action: api.ActionStandby}); err != nil {
+		t.Fatal(err)
+	}
+	h.eventually(20*time.Second, "r4 moved off n4", func() bool {
+		r := h.running("r4")
+		return len(r) == 1 && r[0] != "n4"
+	})
+	h.eventually(20*time.Second, "the removal accepted", func() bool {
+		res, err = h.apply(dc, shrunk)
+		return err == nil && res.Applied
+	})
+	h.eventually(10*time.Second, "n4 stopped taking part", func() bool {
+		return strings.Contains(h.nodes["n4"].logs.String(), "this node was removed from the cluster")
+	})
+	for _, n := range []string{"n1", "n2", "n3"} {
+		m := h.nodes[n].hb.Membership()
+		if _, ok := m.Member("n4"); ok || m.Quorum.Total != 3 || !m.Quorum.Quorate {
+			t.Errorf("%s after removing n4: members %v, quorum %+v; want 3 nodes, total 3, quorate", n, m.Present(), m.Quorum)
+		}
+	}
+	if r := h.running("r4"); len(r) != 1 || slices.Contains(r, "n4") {
+		t.Errorf("r4 runs on %v after the removal, want one of n1-n3", r)
+	}
+}
+
+func TestMembershipRemovalRefusedWhileAStayingNodeIsDown(t *testing.T) {
+	h := newHarness(t, clusterPolicy(4, vipPolicy))
+	for _, n := range h.sortedNodes() {
+		h.start(n)
+	}
+	var dc string
+	h.eventually(15*time.Second, "a DC and vip running", func() bool { dc = h.dc(); return dc != "" && len(h.running("vip")) == 1 })
+	victim := "n2"
+	if dc == victim {
+		victim = "n3"
+	}
+	h.stop(victim)
+	h.eventually(10*time.Second, victim+" seen gone", func() bool {
+		m, _ := h.nodes[dc].hb.Membership().Member(victim)
+		return !m.State.Present()
+	})
+	// Removing n4 while victim (which stays) is down would leave two
+	// configurations and a node that knows neither up to date.
+	_, err := h.apply(dc, clusterPolicy(3, vipPolicy))
+	if err == nil || !strings.Contains(err.Error(), "node "+victim+" is not up") {
+		t.Errorf("ApplyPolicy(remove n4 while %s is down) = %v, want a refusal naming %s", victim, err, victim)
+	}
+}
