@@ -143,11 +143,11 @@ type Controller struct {
 	requests  chan request  // API requests, served by the loop
 	done      chan struct{} // closed when Run returns
 
-	loop loopState   // owned by the Run goroutine
-	fwd  forwarding  // API requests forwarded to the DC (backend_forward.go)
+	loop loopState  // owned by the Run goroutine
+	fwd  forwarding // API requests forwarded to the DC (backend_forward.go)
 	// mship: growing and shrinking (membership.go); Run goroutine only.
 	mship membershipState
-	keys keyRequests // key requests waiting for acks (backend_key.go)
+	keys  keyRequests // key requests waiting for acks (backend_key.go)
 }
 
 // New checks cfg and returns a Controller. It starts nothing.
