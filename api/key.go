@@ -71,13 +71,14 @@ const maxKeyFilePath = 4096
 // never quotes the key.
 func (r KeyRequest) Check() error {
 	if !r.Action.Valid() {
-		return Errorf(CodeBadRequest, "keys: unknown action %.40q: use list, install, use or remove", string(r.Action))
+		// Never quoted: a key pasted in the wrong field must not be echoed.
+		return Errorf(CodeBadRequest, "keys: unknown action (%d characters): use list, install, use or remove", len(r.Action))
 	}
 	if (r.Key != "" || r.KeyFile != "") && r.Action != KeyInstall {
 		return Errorf(CodeBadRequest, "keys: %s takes no key or key_file (only install does)", r.Action)
 	}
 	if r.Fingerprint != "" && !validFingerprint(r.Fingerprint) {
-		return Errorf(CodeBadRequest, "keys: fingerprint %.40q: want the 16 hex characters `ward key list` shows", r.Fingerprint)
+		return Errorf(CodeBadRequest, "keys: the fingerprint (%d characters) is not 16 lowercase hex characters: use the fingerprint `ward key list` shows, never the key", len(r.Fingerprint))
 	}
 	switch r.Action {
 	case KeyInstall:
