@@ -93,6 +93,7 @@ func (r *run) start(ctx context.Context) resources.Outcome {
 	o := r.monitor(ctx)
 	if o.Code == resources.OK {
 		o.Output = "started as a standby; " + o.Output
+		r.followAfterAction()
 	}
 	return o
 }
@@ -343,6 +344,9 @@ func (r *run) demote(ctx context.Context) resources.Outcome {
 	o := r.monitor(ctx)
 	if o.Code == resources.OK {
 		o.Output = "demoted to a standby; " + o.Output
+		// Usually no primary yet (the new one is promoted after this
+		// demote): follow it as soon as it is, not at the next monitor.
+		r.followAfterAction()
 	}
 	return o
 }

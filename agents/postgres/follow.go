@@ -15,7 +15,8 @@ import (
 // waiting for their next monitor or for their WAL receiver to notice
 // that the old primary is gone (wal_receiver_timeout).
 //
-// Recurring monitors of a standby start one and extend its lease; it
+// Recurring monitors of a standby (and a start or demote that leaves
+// one running) start one and extend its lease; it
 // ends when the lease runs out (monitors stopped: the resource was
 // stopped, or the node stopped managing it), when the server is no
 // longer a standby, or when any other action on the resource begins
@@ -83,6 +84,18 @@ func (a *Agent) follow(r *run, lease time.Duration) {
 	rr := *r
 	rr.probe = false
 	go rr.followLoop(ctx, f)
+}
+
+// followAfterActionLease is how long a follower started by a start or
+// a demote runs before the standby's recurring monitor extends it.
+const followAfterActionLease = 20 * time.Second
+
+// followAfterAction starts r's follower after a start or demote left a
+// standby running.
+func (r *run) followAfterAction() {
+	if len(r.cfg.NodeHosts) > 0 {
+		r.a.follow(r, followAfterActionLease)
+	}
 }
 
 // confLock returns the lock that serializes rewrites of pgdata's

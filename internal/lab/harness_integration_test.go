@@ -3,6 +3,7 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -40,7 +41,8 @@ func TestMain(m *testing.M) {
 
 // testPrefix keeps the tests' namespaces apart from a `ward lab` an
 // operator may have running.
-const testPrefix = "wardlt-"
+// WARD_LAB_TEST_PREFIX overrides it, for helpers running labs side by side.
+var testPrefix = cmp.Or(os.Getenv("WARD_LAB_TEST_PREFIX"), "wardlt-")
 
 // newTestLab builds a lab of n hosts and registers its removal.
 func newTestLab(t *testing.T, n int) *Lab {
