@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // DefaultKeyFile is where the agent looks for the gossip key.
@@ -89,8 +90,9 @@ func ParseKeyFile(name string, data []byte) (Keyring, error) {
 }
 
 // LoadKeyFile reads the key file at path. The file must be a regular file
-// that only its owner can read or write (mode 0600 or 0400): anyone who
-// reads the key can join the cluster and speak for any node.
+// that only its owner can read or write (mode 0600 or 0400), owned by
+// root or by this process's user: anyone who reads the key can join the
+// cluster and speak for any node.
 func LoadKeyFile(path string) (Keyring, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -104,6 +106,9 @@ func LoadKeyFile(path string) (Keyring, error) {
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
 		return Keyring{}, fmt.Errorf("heartbeat: key file %s has mode %04o: others can read the cluster key; refusing to start. Run `chmod 600 %s` (and consider the key leaked: rotate it)", path, perm, path)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 && int(st.Uid) != os.Geteuid() {
+		return Keyring{}, fmt.Errorf("heartbeat: key file %s is owned by uid %d, neither root nor this process (uid %d): that user can read and replace the cluster key; refusing to start. Run `chown root:root %s` (or make it the daemon's user's)", path, st.Uid, os.Geteuid(), path)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {

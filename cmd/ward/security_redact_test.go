@@ -255,6 +255,24 @@ func TestSecurityRedaction(t *testing.T) {
 	if !strings.Contains(payload, alertSecret) {
 		t.Errorf("alert payload lacks the alert's own secret_params (its recipient should get them): %q", payload)
 	}
+	// The state directory holds the live policy, secrets included: no
+	// file or folder in it is open to others, and the files that hold a
+	// secret only to their owner.
+	if fi, err := os.Stat(state); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("state directory mode = %v (%v), want 0700", fi.Mode().Perm(), err)
+	}
+	filepath.Walk(state, func(path string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o007 != 0 {
+			t.Errorf("%s has mode %04o: others may read it", path, fi.Mode().Perm())
+		}
+		if data, err := os.ReadFile(path); err == nil && bytes.Contains(data, []byte(secret)) && fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s holds the secret with mode %04o, want 0600", path, fi.Mode().Perm())
+		}
+		return nil
+	})
 	// The failure is still visible, with the secret masked.
 	if st := socketGet("/v1/status"); !strings.Contains(st, "connecting with password=") {
 		t.Errorf("status lost the failure's output: %s", st)
