@@ -118,6 +118,7 @@ func pgRuns(exe string, runs int, fast, keep, keepAll, withPgbench bool, res *re
 		}
 		fmt.Printf("%-4d %-8s %-8s %10d %10d %10d %7d %6d %5t %9d %10d %9d %8d\n", r, m.victim, m.survivor, m.ms, m.outageMS, m.writerMS, m.acked, m.lost, m.dual,
 			m.pgb.firstMS, m.pgb.outageMS, m.pgb.acked, m.pgb.lost)
+		fmt.Printf("     steps: %s\n", m.steps)
 		if withPgbench {
 			pgbFirst, pgbOutage = append(pgbFirst, m.pgb.firstMS), append(pgbOutage, m.pgb.outageMS)
 			res.PgbenchAcked += m.pgb.acked

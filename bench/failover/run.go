@@ -22,6 +22,7 @@ type measure struct {
 	writerMS         int64 // the same for the one writer (its TCP backoff and timeouts included)
 	acked, lost      int
 	pgb              pgbResult
+	steps            string // breakdown of the failover from the logs
 	dual             bool
 }
 
@@ -134,6 +135,7 @@ func runOnce(exe string, fast, keep, keepAll, withPgbench bool) (m measure, err 
 	}
 	if ps := l.Primaries(ctx); len(ps) == 1 {
 		m.survivor = l.Name(ps[0])
+		m.steps = breakdown(l, p, ps[0], t0)
 	} else {
 		m.dual = len(ps) > 1
 	}
