@@ -145,7 +145,7 @@ func (c *Controller) checkAnnounced(ctx context.Context) {
 	if tr.announced {
 		return
 	}
-	votes := 0
+	votes := c.witnessVote() // the witness keeps no view; its vote counts as in the quorum
 	for n := range tr.viewAcks {
 		votes += l.nodeVotes(n)
 	}

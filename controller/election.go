@@ -170,7 +170,7 @@ func (c *Controller) checkClaim(ctx context.Context) {
 	if cl == nil || l.isDC {
 		return
 	}
-	votes := 0
+	votes := c.witnessVote()
 	for n := range cl.grants {
 		votes += l.nodeVotes(n)
 	}

@@ -85,3 +85,24 @@ func TestRunFencePassesOptions(t *testing.T) {
 		t.Fatalf("runFence(plain fencer) = %+v, %d calls, want OK through Fence", r, pf.calls)
 	}
 }
+
+// TestRunActionFencePassesPriorityDelay: a fence the DC dispatches
+// (runAction, the member side) goes through the fencer with the options
+// computed on the loop, as the two_node claim fence does.
+func TestRunActionFencePassesPriorityDelay(t *testing.T) {
+	of := &optsFencer{}
+	st, err := OpenStore(t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := &Controller{fencer: of, store: st, log: slog.New(slog.DiscardHandler)}
+	a := &actionMsg{ID: 1, Kind: policy.ActionFence, Node: "n1", Target: "n2", Boot: "b2"}
+	res := c.runAction(context.Background(), nil, 3, "n1", a, fencing.Options{ExtraDelay: 5 * time.Second})
+	if !res.OK || of.got.ExtraDelay != 5*time.Second {
+		t.Fatalf("runAction(fence n2) = %+v with options %+v, want OK with the 5s priority delay", res, of.got)
+	}
+	if h := st.Fencing(); len(h) != 1 || h[0].Target != "n2" || h[0].RequestedBy != "n1" {
+		t.Fatalf("fencing history = %+v, want one record of n2 requested by n1", h)
+	}
+}

@@ -81,6 +81,10 @@ type harness struct {
 	// saved, when set for a node before its first start, replaces the
 	// bootstrap: the policies saved in its store, in epoch order from 1.
 	saved map[string][]string
+	// witness, when set, configures a witness vote in every node's
+	// heartbeat and runs the function (a witness client) for each node
+	// started, until the node stops (fence_witness_cluster_test.go).
+	witness func(ctx context.Context, n *tnode)
 }
 
 type tnode struct {
@@ -202,6 +206,9 @@ func (h *harness) start(name string) *tnode {
 		t.Fatal(err)
 	}
 	hcfg.Transports = append(hcfg.Transports, tr)
+	if h.witness != nil {
+		hcfg.Witness = "witness"
+	}
 	hb, err := heartbeat.New(hcfg)
 	if err != nil {
 		t.Fatal(err)
@@ -266,6 +273,9 @@ func (h *harness) start(name string) *tnode {
 		close(exDone)
 	})
 	wg.Go(func() { _ = ctrl.Run(ctx) })
+	if h.witness != nil {
+		wg.Go(func() { h.witness(ctx, n) })
+	}
 	done := n.done
 	go func() {
 		wg.Wait()

@@ -9,7 +9,8 @@ import (
 // DC cut off in a minority may still believe it is quorate. So the DC
 // pings every member each tick over the reliable channel and dispatches
 // (above all fences) only while members holding a majority of the votes
-// answered a ping sent within the last lease interval. The lease is half
+// answered a ping sent within the last lease interval (the witness vote
+// counts while the witness grants it to this side, as in the quorum). The lease is half
 // of heartbeat.Timing.MinDeadAfter: the others cannot even declare the DC
 // dead, let alone elect a successor, before it has stopped. A member
 // also refuses to vote for another node within a lease of answering a
@@ -75,7 +76,7 @@ func (c *Controller) leaseValid() bool {
 		return true // a lone node's lease is itself; the fence race decides
 	}
 	now := c.clk.Now()
-	votes := l.nodeVotes(c.node)
+	votes := l.nodeVotes(c.node) + c.witnessVote()
 	for n, at := range l.acks {
 		if n != c.node && now.Sub(at) < c.lease && l.present(n) {
 			votes += l.nodeVotes(n)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ward-ha/ward/fencing"
 	"github.com/ward-ha/ward/policy"
 	"github.com/ward-ha/ward/resources"
 )
@@ -51,14 +52,20 @@ func (c *Controller) onAction(ctx context.Context, from string, m message) {
 		l.inflight[a.Resource] = a.Kind
 	}
 	actx, release := ctx, func() {}
+	var fopts fencing.Options
 	if a.Kind == policy.ActionFence {
 		actx, _, release = c.fenceContext(ctx, a.Target, a.Boot)
+		// The priority delay, from this node's latest view, as the
+		// two_node claim fence does (fence_priority.go): whichever path
+		// fences, the node running the more important resources is
+		// fenced later.
+		fopts = c.fenceOptions(cfg, a.Target)
 	}
 	if starts {
 		actx, release = c.guardStart(ctx, m.Term, a) // guard.go
 	}
 	c.goWorker(ctx, func(ctx context.Context) {
-		res := c.runAction(actx, cfg, term, from, a)
+		res := c.runAction(actx, cfg, term, from, a, fopts)
 		c.post(ctx, func(ctx context.Context) {
 			release()
 			if l.inflight[a.Resource] == a.Kind {
@@ -85,8 +92,9 @@ func (c *Controller) reportResult(ctx context.Context, term, tid uint64, res *re
 	c.send(ctx, l.dcName, message{Kind: msgResult, Term: term, Transition: tid, Result: res})
 }
 
-// runAction runs a on this node and blocks until it is done.
-func (c *Controller) runAction(ctx context.Context, cfg *policy.Config, term uint64, dc string, a *actionMsg) *resultMsg {
+// runAction runs a on this node and blocks until it is done; fo are the
+// options of a fence.
+func (c *Controller) runAction(ctx context.Context, cfg *policy.Config, term uint64, dc string, a *actionMsg, fo fencing.Options) *resultMsg {
 	out := &resultMsg{ID: a.ID}
 	timeout := time.Duration(a.TimeoutMS) * time.Millisecond
 	switch a.Kind {
@@ -95,7 +103,7 @@ func (c *Controller) runAction(ctx context.Context, cfg *policy.Config, term uin
 			out.Error = "this node has no fencer"
 			return out
 		}
-		res := c.fencer.Fence(ctx, cfg, a.Target)
+		res := c.runFence(ctx, cfg, a.Target, fo)
 		rec := fenceRecord(res, term, a.Boot)
 		rec.RequestedBy = dc
 		if err := c.store.AppendFencing(rec); err != nil {

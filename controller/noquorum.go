@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/ward-ha/ward/fencing"
 	"github.com/ward-ha/ward/policy"
 )
 
@@ -69,7 +70,7 @@ func (c *Controller) noQuorum(ctx context.Context) {
 			if !ok {
 				continue
 			}
-			if res := c.runAction(ctx, cfg, 0, "", m); !res.OK {
+			if res := c.runAction(ctx, cfg, 0, "", m, fencing.Options{}); !res.OK {
 				c.log.Error("no quorum: a local action failed", "action", policy.FormatAction(a), "err", res.Error)
 			}
 		}

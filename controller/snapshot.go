@@ -17,7 +17,7 @@ func (c *Controller) snapshot() policy.Status {
 		f := l.flags[n.Name]
 		ns.Standby, ns.Maintenance = f.Standby, f.Maintenance
 		switch {
-		case l.present(n.Name) && c.fencedBoot(n.Name):
+		case l.present(n.Name) && c.fencedBoot(n.Name) && !c.watchdogRejoined(n.Name): // fence_watchdog.go
 			// A device confirmed that this boot of the node is off;
 			// membership has not caught up yet (it takes up to the
 			// failure-detection time). Scheduling from the lagging view

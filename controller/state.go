@@ -63,6 +63,8 @@ type loopState struct {
 
 	// fences running on this node (fence_cancel.go).
 	fences []*fenceRun
+	// witness vote as the client last reported it (fence_witness.go).
+	witness witnessState
 
 	// Member side.
 	// guard: starts and promotions accepted here (guard.go).

@@ -11,10 +11,21 @@
 //
 //	go build -o /tmp/ward ./cmd/ward && go run ./bench/splitbrain --ward /tmp/ward --runs 10 --mode fence
 //
-// Modes: fence (power fencing through the lab plugin, a 2 s delay on
-// n1's device); witness and watchdog need the daemon to run the witness
-// client and the watchdog feeder, which it does not yet: those modes
-// stop with an error saying so.
+// Modes:
+//   - fence: two_node, power fencing through the lab plugin, a delay on
+//     n1's device (n1 wins a race); the cut isolates one host (drop).
+//   - witness: two nodes and `ward witness` in the lab's client
+//     namespace (3 votes), no fencing; the cut drops only the frames
+//     between the hosts (peer), so both still reach the witness, which
+//     gives its vote to one side; the other loses quorum and stops.
+//   - watchdog: the same witness for quorum, and the watchdog plugin for
+//     fencing: each daemon feeds a file watchdog that a supervisor run by
+//     this program (the lab's simulated watchdog) turns into a power-off
+//     when not fed for watchdog_timeout/2; the quorate side counts the
+//     other fenced after watchdog_timeout.
+//
+// In every mode a run that shows both hosts holding resources at any
+// sample (every 100 ms) counts as both_alive_with_resources.
 package main
 
 import (
@@ -26,8 +37,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ward-ha/ward/api"
@@ -43,6 +56,8 @@ type summary struct {
 	NoneWithResources      int     `json:"none_with_resources"`
 	MedianResolveMS        float64 `json:"median_resolve_ms"`
 	MaxResolveMS           float64 `json:"max_resolve_ms"`
+	// WatchdogResets counts hosts the simulated watchdog powered off.
+	WatchdogResets int64 `json:"watchdog_resets,omitempty"`
 }
 
 func main() {
@@ -56,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	mode := fs.String("mode", "fence", "fence, witness or watchdog")
 	ward := fs.String("ward", "", "the ward binary each lab host runs (required)")
 	dir := fs.String("dir", "/run/wardsb", "the lab's state folder")
-	cut := fs.String("cut", lab.CutDrop, "how the link is cut: "+strings.Join(lab.CutModes, ", "))
+	cut := fs.String("cut", "", "how the link is cut: "+strings.Join(append(append([]string(nil), lab.CutModes...), cutPeer, cutMixed), ", ")+" (default: drop in fence mode, mixed otherwise)")
 	settle := fs.Duration("settle", 30*time.Second, "how long a run may take to resolve")
 	delay := fs.Duration("delay", 5*time.Second, "the fencing delay of n1's device (n1 wins a race)")
 	if err := fs.Parse(args); err != nil {
@@ -66,9 +81,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "splitbrain: --ward PATH is required and --runs must be 1 or more")
 		return 2
 	}
-	if *mode != "fence" {
-		fmt.Fprintf(stderr, "splitbrain: mode %s: ward daemon does not yet run the witness client or the watchdog feeder (see docs/fencing.md); only --mode fence runs today\n", *mode)
-		return 1
+	switch *mode {
+	case modeFence, modeWitness, modeWatchdog:
+	default:
+		fmt.Fprintf(stderr, "splitbrain: --mode %q: want fence, witness or watchdog\n", *mode)
+		return 2
+	}
+	if *cut == "" {
+		*cut = cutMixed
+		if *mode == modeFence {
+			*cut = lab.CutDrop
+		}
 	}
 	exe, err := filepath.Abs(*ward)
 	if err != nil {
@@ -76,7 +99,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	c := &campaign{out: stdout, log: log, cut: *cut, settle: *settle, delay: *delay}
+	c := &campaign{out: stdout, log: log, cut: *cut, settle: *settle, delay: *delay, mode: *mode, supervisors: map[int]supervisor{}}
 	if err := lab.CheckRoot(); err != nil {
 		fmt.Fprintln(stderr, "splitbrain:", err)
 		return 1
@@ -88,6 +111,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx := context.Background()
 	defer func() {
+		for i := range c.supervisors {
+			c.stopSupervisor(i)
+		}
+		c.stopWitness()
 		c.stopDaemons()
 		if err := c.l.Down(context.Background(), true); err != nil {
 			fmt.Fprintln(stderr, "splitbrain: lab down:", err)
@@ -95,6 +122,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}()
 	s, err := c.run(ctx, *runs)
 	s.Mode = *mode
+	s.WatchdogResets = c.resets.Load()
 	if err != nil {
 		fmt.Fprintln(stderr, "splitbrain:", err)
 		c.dumpLogs(stderr)
@@ -116,6 +144,12 @@ type campaign struct {
 	delay   time.Duration
 	settle  time.Duration
 	daemons map[int]*lab.Daemon
+	mode    string
+
+	witness     *exec.Cmd
+	witnessDone chan struct{}
+	supervisors map[int]supervisor
+	resets      atomic.Int64
 }
 
 // policy is the pair's policy: a promotable stateful resource and a VIP
@@ -124,13 +158,10 @@ type campaign struct {
 func (c *campaign) policy() string {
 	l := c.l
 	var b strings.Builder
+	cluster, devices := c.modePolicy()
 	fmt.Fprintf(&b, `[cluster]
 name = "wardsb"
-stonith_enabled = true
-no_quorum_policy = "stop"
-two_node = true
-wait_for_all = true
-timing = "lan"
+%stiming = "lan"
 
 [cluster.resource_defaults]
 stickiness = 100
@@ -188,17 +219,8 @@ first = "db-ha"
 first_action = "promote"
 then = "vip"
 then_action = "start"
-`, l.Addr(1), l.Addr(2), l.VIP(), lab.HostIf)
-	for i := 1; i <= 2; i++ {
-		fmt.Fprintf(&b, "\n[[fencing.device]]\nid = \"power-%s\"\nplugin = \"lab\"\nparams = { prefix = %q }\nnodes = [%q]\naction = \"off\"\ntimeout = \"20s\"\nretries = 1\n",
-			l.Name(i), l.Config().Prefix, l.Name(i))
-		if i == 1 {
-			// Longer than the detection asymmetry: right after a
-			// rejoin one side may declare the other lost up to ~2 s
-			// before the other does (2 s lost 1 race in 13).
-			fmt.Fprintf(&b, "delay = %q\n", c.delay)
-		}
-	}
+`, cluster, l.Addr(1), l.Addr(2), l.VIP(), lab.HostIf)
+	b.WriteString(devices)
 	return b.String()
 }
 
@@ -216,6 +238,11 @@ func (c *campaign) run(ctx context.Context, runs int) (summary, error) {
 	if err := l.WriteFiles(c.policy()); err != nil {
 		return s, err
 	}
+	if c.mode != modeFence {
+		if err := c.startWitness(); err != nil {
+			return s, err
+		}
+	}
 	c.daemons = map[int]*lab.Daemon{}
 	for i := 1; i <= 2; i++ {
 		if err := c.boot(uctx, i, false); err != nil {
@@ -228,12 +255,16 @@ func (c *campaign) run(ctx context.Context, runs int) (summary, error) {
 	var resolve []time.Duration
 	for r := 1; r <= runs; r++ {
 		victim := 1 + (r+1)%2 // alternate the host whose cable is cut
-		if err := l.Cut(ctx, victim, c.cut); err != nil {
+		cut := c.cutFor(r)
+		if err := c.cutLink(ctx, victim, cut); err != nil {
 			return s, err
 		}
-		o, took := c.observe(ctx)
+		o, took, sawBoth := c.observe(ctx)
 		s.Runs++
 		switch {
+		case sawBoth:
+			s.BothAliveWithResources++
+			fmt.Fprintf(c.out, "run %d: BOTH HOSTS HELD RESOURCES at one sample\n", r)
 		case o.single():
 			s.SingleSurvivor++
 		case o.both():
@@ -242,7 +273,7 @@ func (c *campaign) run(ctx context.Context, runs int) (summary, error) {
 			s.NoneWithResources++
 		}
 		resolve = append(resolve, took)
-		fmt.Fprintf(c.out, "run %d: cut %s (%s): %s; resolved in %v\n", r, l.Name(victim), c.cut, o, took.Round(time.Millisecond))
+		fmt.Fprintf(c.out, "run %d: cut %s (%s): %s; resolved in %v\n", r, l.Name(victim), cut, o, took.Round(time.Millisecond))
 		// Heal: the cable back, the fenced host booted (a reboot empties
 		// its agents' state), the pair converged again.
 		if err := l.Heal(ctx, victim); err != nil {
@@ -252,6 +283,7 @@ func (c *campaign) run(ctx context.Context, runs int) (summary, error) {
 			if !o.alive[i] {
 				// A host whose power-off was cut short (its fencer was
 				// itself fenced mid-way) may be frozen: finish it.
+				c.stopSupervisor(i)
 				if err := l.PowerOff(ctx, i); err != nil {
 					return s, err
 				}
@@ -276,18 +308,16 @@ func (c *campaign) boot(ctx context.Context, i int, reboot bool) error {
 		if err := os.RemoveAll(filepath.Join(l.HostDir(i), "agents")); err != nil {
 			return err
 		}
-		d, err := l.Boot(ctx, i, false)
-		if err != nil {
+		if err := l.Heal(ctx, i); err != nil {
 			return err
 		}
-		c.daemons[i] = d
-	} else {
-		d, err := l.StartDaemon(i, false)
-		if err != nil {
-			return err
-		}
-		c.daemons[i] = d
+		os.Remove(l.Socket(i)) // left by the killed daemon
 	}
+	d, err := c.startDaemon(i)
+	if err != nil {
+		return err
+	}
+	c.daemons[i] = d
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	return l.WaitSocket(wctx, i, c.daemons[i])
@@ -387,23 +417,66 @@ func (c *campaign) look(ctx context.Context) (outcome, error) {
 	return o, nil
 }
 
-// observe waits until the run resolves (one host off, the other running
-// db promoted and the VIP) or the settle time ends, and returns the
-// outcome then.
-func (c *campaign) observe(ctx context.Context) (outcome, time.Duration) {
+// observe waits until the run resolves or the settle time ends, and
+// returns the outcome then, and whether both hosts held resources at
+// any sample. Fence mode resolves once one host is off and the other
+// runs db promoted and the VIP; the witness and watchdog modes once one
+// host runs both, quorate, and the other (up, or reset by its watchdog)
+// has no quorum and runs nothing.
+func (c *campaign) observe(ctx context.Context) (outcome, time.Duration, bool) {
 	start := time.Now()
 	var o outcome
+	sawBoth := false
 	for time.Since(start) < c.settle {
 		var err error
 		if o, err = c.look(ctx); err != nil {
 			c.log.Warn("look", "err", err)
 		}
-		if (!o.alive[1] || !o.alive[2]) && o.single() {
-			return o, time.Since(start)
+		sawBoth = sawBoth || o.both()
+		if o.single() {
+			if c.mode == modeFence && (!o.alive[1] || !o.alive[2]) {
+				return o, time.Since(start), sawBoth
+			}
+			if c.mode != modeFence && c.quorumSplit(ctx, o) {
+				return o, time.Since(start), sawBoth
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return o, time.Since(start)
+	return o, time.Since(start), sawBoth
+}
+
+// quorumSplit reports whether exactly one host is quorate, without its
+// peer: the one that runs the resources in o (a host that is off counts
+// as not quorate, a host that still sees its peer online as unsettled).
+func (c *campaign) quorumSplit(ctx context.Context, o outcome) bool {
+	quorate := map[int]bool{}
+	for i := 1; i <= 2; i++ {
+		if !o.alive[i] {
+			continue
+		}
+		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		cl := api.NewClient(c.l.Socket(i))
+		st, err := cl.Status(qctx)
+		cl.CloseIdleConnections()
+		cancel()
+		if err != nil {
+			return false
+		}
+		quorate[i] = st.Quorum.Quorate
+		for _, n := range st.Nodes {
+			if n.Name != c.l.Name(i) && n.State == api.StateOnline {
+				// Not settled: this host has not noticed the cut yet.
+				quorate[i] = false
+			}
+		}
+	}
+	for _, p := range [][2]int{{1, 2}, {2, 1}} {
+		if quorate[p[0]] && !quorate[p[1]] && o.holds(p[0]) && !o.holds(p[1]) {
+			return true
+		}
+	}
+	return false
 }
 
 // converge waits until both daemons are up, see each other, and the

@@ -182,7 +182,7 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 		return err
 	}
 	srv := api.NewServer(ctrl, log.With("component", "api"))
-	aids, err := fencingAids(o.fa, cfg, o.node, key, hb, ex, log)
+	aids, err := fencingAids(o.fa, cfg, o.node, key, hb, ex, ctrl, log)
 	if err != nil {
 		return err
 	}

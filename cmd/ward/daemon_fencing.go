@@ -49,7 +49,14 @@ func usesWatchdog(cfg *policy.Config) bool {
 // fencingAids returns the goroutines to run: the watchdog feeder when
 // cfg uses the watchdog plugin (the device is opened, which arms it, now:
 // an error stops the daemon), the witness client when o.witness is set.
-func fencingAids(o fencingAidOptions, cfg *policy.Config, node string, key []byte, hb *heartbeat.Cluster, ex controller.Executor, log *slog.Logger) ([]func(context.Context) error, error) {
+// witnessControl is what the witness client needs of the controller:
+// *controller.Controller.
+type witnessControl interface {
+	SetWitnessVote(ctx context.Context, v witness.Vote, witnessTerm uint64) error
+	WitnessInfo(ctx context.Context) (dc bool, term uint64, err error)
+}
+
+func fencingAids(o fencingAidOptions, cfg *policy.Config, node string, key []byte, hb *heartbeat.Cluster, ex controller.Executor, wc witnessControl, log *slog.Logger) ([]func(context.Context) error, error) {
 	var runs []func(context.Context) error
 	if usesWatchdog(cfg) {
 		timeout := time.Duration(cfg.Cluster.WatchdogTimeout)
@@ -72,9 +79,38 @@ func fencingAids(o fencingAidOptions, cfg *policy.Config, node string, key []byt
 		runs = append(runs, feeder.Run)
 	}
 	if o.witness != "" {
-		c := witness.NewClient(witness.ClientConfig{Addr: o.witness, Cluster: cfg.Cluster.Name, Node: node, Key: key,
-			Logger: log.With("component", "witness")})
-		view := func() ([]string, bool) { return witnessView(hb.Membership()), false }
+		// The controller learns each answer (the vote's view and lease,
+		// the witness's highest term) before the heartbeat counts the
+		// vote; it counts it only for that view and lease.
+		info := func() (bool, uint64) {
+			if wc == nil {
+				return false, 0
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			dc, term, err := wc.WitnessInfo(ctx)
+			if err != nil {
+				return false, 0
+			}
+			return dc, term
+		}
+		cc := witness.ClientConfig{Addr: o.witness, Cluster: cfg.Cluster.Name, Node: node, Key: key,
+			Logger: log.With("component", "witness"),
+			Term:   func() uint64 { _, t := info(); return t }}
+		if wc != nil {
+			cc.OnVote = func(v witness.Vote, term uint64) {
+				ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+				defer cancel()
+				if err := wc.SetWitnessVote(ctx, v, term); err != nil {
+					log.Warn("the controller did not take the witness vote in time", "err", err)
+				}
+			}
+		}
+		c := witness.NewClient(cc)
+		view := func() ([]string, bool) {
+			dc, _ := info()
+			return witnessView(hb.Membership()), dc
+		}
 		runs = append(runs, func(ctx context.Context) error {
 			return c.Run(ctx, time.Second, view, hb.SetWitnessGranted)
 		})
@@ -82,12 +118,13 @@ func fencingAids(o fencingAidOptions, cfg *policy.Config, node string, key []byt
 	return runs, nil
 }
 
-// witnessView lists the configured nodes this node sees alive, itself
+// witnessView lists the configured nodes this node sees present (alive
+// or suspect, as the quorum and the controller count them), itself
 // included (the witness is not a node).
 func witnessView(m heartbeat.Membership) []string {
 	var out []string
 	for _, mb := range m.Members {
-		if !mb.Witness && (mb.Self || mb.State == heartbeat.StateAlive) {
+		if !mb.Witness && (mb.Self || mb.State.Present()) {
 			out = append(out, mb.Name)
 		}
 	}

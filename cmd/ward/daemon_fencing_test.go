@@ -47,18 +47,18 @@ nodes = ["a", "b", "c"]
 	}
 	log := slog.New(slog.DiscardHandler)
 	wd := filepath.Join(dir, "wd")
-	runs, err := fencingAids(fencingAidOptions{watchdog: "file:" + wd, witness: "127.0.0.1:1"}, cfg, "a", []byte("k"), nil, nil, log)
+	runs, err := fencingAids(fencingAidOptions{watchdog: "file:" + wd, witness: "127.0.0.1:1"}, cfg, "a", []byte("k"), nil, nil, nil, log)
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("fencingAids(watchdog + witness) = %d runs, %v; want 2", len(runs), err)
 	}
 	if _, err := os.Stat(wd); err != nil {
 		t.Fatalf("the file watchdog was not armed: %v", err)
 	}
-	if _, err := fencingAids(fencingAidOptions{watchdog: filepath.Join(dir, "no-such-watchdog")}, cfg, "a", nil, nil, nil, log); err == nil {
+	if _, err := fencingAids(fencingAidOptions{watchdog: filepath.Join(dir, "no-such-watchdog")}, cfg, "a", nil, nil, nil, nil, log); err == nil {
 		t.Fatal("fencingAids with a missing watchdog device = nil error, want one")
 	}
 	cfg.Fencing.Devices[0].Plugin = "exec"
-	if runs, err := fencingAids(fencingAidOptions{watchdog: "/dev/null/none"}, cfg, "a", nil, nil, nil, log); err != nil || len(runs) != 0 {
+	if runs, err := fencingAids(fencingAidOptions{watchdog: "/dev/null/none"}, cfg, "a", nil, nil, nil, nil, log); err != nil || len(runs) != 0 {
 		t.Fatalf("fencingAids(no watchdog device, no witness) = %d runs, %v; want none", len(runs), err)
 	}
 }
