@@ -124,6 +124,8 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	scrub := newSecretScrubber(store, log) // secrets.go: no secret value in agent output, fencing errors or logs
+	log = slog.New(scrub.handler(log.Handler()))
 	if err := joinPolicy(ctx, o, store, log); err != nil { // daemon_join.go
 		return err
 	}
@@ -169,14 +171,14 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	ex, err := resources.New(resources.Config{
 		Agents:   registry.New(registry.Options{StateDir: agentState}, registry.Builtins()),
 		NodeName: o.node, Reporter: ops.reporter(reports), Logger: log.With("component", "executor"),
-		Scrub: newSecretScrubber(store, log).Scrub, // secrets.go
+		Scrub: scrub.Scrub,
 	})
 	if err != nil {
 		return err
 	}
 	fencer := fencing.New(fencing.Config{Node: o.node, Logger: log.With("component", "fencer")})
 	ctrl, err := controller.New(controller.Config{Node: o.node, Store: store, Policy: cfg, Cluster: hb, Executor: ex,
-		Reports: reports, Fencer: fencer, Timing: timing, Logger: log.With("component", "controller"),
+		Reports: reports, Fencer: scrubFencer{fencer, scrub}, Timing: timing, Logger: log.With("component", "controller"),
 		SelfFence: func() error { return selfFence(log) }})
 	if err != nil {
 		return err

@@ -2,15 +2,20 @@ package main
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/ward-ha/ward/controller"
+	"github.com/ward-ha/ward/fencing"
+	"github.com/ward-ha/ward/internal/clock"
 	"github.com/ward-ha/ward/policy"
 )
 
@@ -19,13 +24,15 @@ import (
 // fails often prints its connection string: its output then travels to
 // the status, the CLI, the dashboard, the logs and the event log. The
 // executor passes every output through secretScrubber.Scrub, which
-// replaces each secret value of the live policy with "<redacted>".
+// replaces each secret value of the live policy with "<redacted>"; the
+// fencer's errors go through scrubFencer, and every log line of the
+// daemon through the scrubber's handler.
 
 // minSecretLen is the shortest secret value masked in agent output:
 // masking a one- or two-character value would garble every message.
 const minSecretLen = 4
 
-// livePolicy gives the node's live policy (the controller's Store).
+// livePolicySource gives the node's live policy (the controller's Store).
 type livePolicySource interface {
 	Policy() controller.PolicyState
 }
@@ -36,14 +43,19 @@ type secretScrubber struct {
 	src livePolicySource
 	log *slog.Logger
 
+	clk clock.Clock
+
 	mu    sync.Mutex
 	epoch uint64
 	sha   string
+	read  time.Time // when the policy was last read
 	repl  *strings.Replacer
 }
 
+// newSecretScrubber returns a scrubber of src's secrets; log receives a
+// warning when the policy cannot be read.
 func newSecretScrubber(src livePolicySource, log *slog.Logger) *secretScrubber {
-	return &secretScrubber{src: src, log: log}
+	return &secretScrubber{src: src, log: log, clk: clock.Real()}
 }
 
 // Scrub returns s with every secret value of the live policy replaced by
@@ -52,15 +64,110 @@ func (s *secretScrubber) Scrub(text string) string {
 	if text == "" {
 		return text
 	}
+	return s.replacer(true).Replace(text)
+}
+
+// scrubCached is Scrub with the secrets read at most once a second: for
+// log lines, which are many.
+func (s *secretScrubber) scrubCached(text string) string {
+	if text == "" {
+		return text
+	}
+	return s.replacer(false).Replace(text)
+}
+
+// replacer returns the Replacer of the live policy's secrets, reading the
+// policy again when fresh or when the last read is a second old.
+func (s *secretScrubber) replacer(fresh bool) *strings.Replacer {
+	now := s.clk.Now()
+	s.mu.Lock()
+	if s.repl != nil && !fresh && now.Sub(s.read) < time.Second {
+		r := s.repl
+		s.mu.Unlock()
+		return r
+	}
+	s.mu.Unlock()
 	p := s.src.Policy()
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.repl == nil || p.Epoch != s.epoch || p.SHA256 != s.sha {
 		s.repl = secretReplacer(p.Source, s.log)
 		s.epoch, s.sha = p.Epoch, p.SHA256
 	}
-	r := s.repl
-	s.mu.Unlock()
-	return r.Replace(text)
+	s.read = now
+	return s.repl
+}
+
+// scrubFencer masks secrets in the errors of a fencer's results (a fence
+// agent that fails may print its password).
+type scrubFencer struct {
+	controller.Fencer
+	s *secretScrubber
+}
+
+// Fence runs the inner fencer and scrubs its error.
+func (f scrubFencer) Fence(ctx context.Context, cfg *policy.Config, target string) fencing.Result {
+	r := f.Fencer.Fence(ctx, cfg, target)
+	r.Err = f.s.Scrub(r.Err)
+	return r
+}
+
+// handler wraps h so that no log line holds a secret value: the message
+// and every attribute are scrubbed (values of other kinds as text).
+func (s *secretScrubber) handler(h slog.Handler) slog.Handler { return &scrubHandler{inner: h, s: s} }
+
+type scrubHandler struct {
+	inner slog.Handler
+	s     *secretScrubber
+}
+
+func (h *scrubHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
+
+func (h *scrubHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, h.s.scrubCached(r.Message), r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(h.scrubAttr(a))
+		return true
+	})
+	return h.inner.Handle(ctx, out)
+}
+
+func (h *scrubHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	scrubbed := make([]slog.Attr, len(as))
+	for i, a := range as {
+		scrubbed[i] = h.scrubAttr(a)
+	}
+	return &scrubHandler{inner: h.inner.WithAttrs(scrubbed), s: h.s}
+}
+
+func (h *scrubHandler) WithGroup(name string) slog.Handler {
+	return &scrubHandler{inner: h.inner.WithGroup(name), s: h.s}
+}
+
+// scrubAttr scrubs a's value: strings as they are, groups attribute by
+// attribute, anything else (errors, slices, structs) through its text,
+// which replaces the value only when a secret was found in it.
+func (h *scrubHandler) scrubAttr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, h.s.scrubCached(v.String()))
+	case slog.KindGroup:
+		g := v.Group()
+		out := make([]any, len(g))
+		for i, x := range g {
+			out[i] = h.scrubAttr(x)
+		}
+		return slog.Group(a.Key, out...)
+	case slog.KindAny:
+		text := fmt.Sprint(v.Any())
+		if masked := h.s.scrubCached(text); masked != text {
+			return slog.String(a.Key, masked)
+		}
+	}
+	return slog.Attr{Key: a.Key, Value: v}
 }
 
 // secretReplacer builds a Replacer of every secret value in the policy

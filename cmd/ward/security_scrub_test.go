@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/ward-ha/ward/controller"
@@ -61,5 +64,30 @@ url = "https://u:urlpass99@example.net/x"
 	src.p = controller.PolicyState{Epoch: 3, Source: []byte("[cluster"), SHA256: "3"}
 	if got := s.Scrub("swordfish"); got != "swordfish" {
 		t.Errorf("Scrub with a policy that is not TOML = %q, want the text unchanged", got)
+	}
+}
+
+// TestSecurityScrubLogHandler: no log line holds a secret, whatever
+// carries it (message, string, error, group, WithAttrs, WithGroup).
+func TestSecurityScrubLogHandler(t *testing.T) {
+	src := &fakePolicySource{p: controller.PolicyState{Epoch: 1, SHA256: "1", Source: []byte(`[[primitive]]
+id = "db"
+[primitive.secret_params]
+pw = "hunter22"
+`)}}
+	var out strings.Builder
+	s := newSecretScrubber(src, nil)
+	log := slog.New(s.handler(slog.NewTextHandler(&out, nil))).With("ctx", "with hunter22")
+	log.Info("connect hunter22", "str", "pw=hunter22", "err", errors.New("auth hunter22 failed"),
+		slog.Group("g", "inner", "hunter22"), "n", 3, "list", []string{"a", "hunter22"})
+	log.WithGroup("grp").Warn("x", "k", "hunter22")
+	got := out.String()
+	if strings.Contains(got, "hunter22") {
+		t.Errorf("log output holds the secret:\n%s", got)
+	}
+	for _, want := range []string{"connect <redacted>", "pw=<redacted>", "auth <redacted> failed", "g.inner=<redacted>", "n=3", "grp.k=<redacted>", "ctx=\"with <redacted>\""} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log output lacks %q:\n%s", want, got)
+		}
 	}
 }
