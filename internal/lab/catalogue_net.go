@@ -10,7 +10,7 @@ import (
 
 // cutScenario isolates the primary (or a standby) in mode and expects
 // it fenced and the rest to recover.
-func cutScenario(name, mode string, primary bool, fault, proves string) Scenario {
+func cutScenario(name, mode string, primary, ci bool, fault, proves string) Scenario {
 	who := "a standby"
 	expect := "the isolated standby is fenced (through the cut, like a BMC on its own network); the primary stays and keeps acknowledging writes; booted again the host rejoins"
 	if primary {
@@ -22,6 +22,7 @@ func cutScenario(name, mode string, primary bool, fault, proves string) Scenario
 		Fault:  fmt.Sprintf(fault, who),
 		Expect: expect,
 		Proves: proves,
+		CI:     ci,
 		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
 			p, err := c.Primary(ctx, 30*time.Second)
 			if err != nil {
@@ -48,17 +49,17 @@ func cutScenario(name, mode string, primary bool, fault, proves string) Scenario
 
 func netScenarios() []Scenario {
 	return []Scenario{
-		cutScenario("cut-link-primary", CutLink, true, "the switch port of %s goes down (cable pulled)",
+		cutScenario("cut-link-primary", CutLink, true, true, "the switch port of %s goes down (cable pulled)",
 			"a partitioned primary is fenced before its successor is promoted: never two primaries"),
-		cutScenario("drop-standby", CutDrop, false, "every frame to and from %s is dropped at the switch (silent, links stay up)",
+		cutScenario("drop-standby", CutDrop, false, false, "every frame to and from %s is dropped at the switch (silent, links stay up)",
 			"a silent partition of a standby costs no failover"),
-		cutScenario("oneway-in-primary", CutIn, true, "frames to %s are dropped: it talks but cannot hear",
+		cutScenario("oneway-in-primary", CutIn, true, false, "frames to %s are dropped: it talks but cannot hear",
 			"a one-way partition is handled like a cut: the deaf primary is fenced, one primary"),
-		cutScenario("oneway-out-primary", CutOut, true, "frames from %s are dropped: it hears but cannot talk",
+		cutScenario("oneway-out-primary", CutOut, true, false, "frames from %s are dropped: it hears but cannot talk",
 			"a primary that hears the others but is not heard loses its lease and is fenced; no two primaries"),
 		{
 			Name:   "flapping-link",
-			Fault:  "the primary's switch port goes down and up every 1.5 s for 20 s",
+			Fault:  "the primary's switch port goes down for 0.5 s and up for 1 s, again and again for 20 s (each cut shorter than failure detection, about 0.8-1 s)",
 			Expect: "never two primaries; the host is either kept or fenced (if a cut outlasted failure detection); once the link is stable, the cluster converges (a fenced host boots and rejoins)",
 			Proves: "a flapping link cannot make ward run PostgreSQL twice or lose a write",
 			Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
@@ -76,14 +77,14 @@ func netScenarios() []Scenario {
 						return err
 					}
 					cuts++
-					pause(ctx, 1500*time.Millisecond)
+					pause(ctx, 500*time.Millisecond)
 					if !c.Running(p) {
 						break
 					}
 					if err := c.L.Heal(ctx, p); err != nil {
 						return err
 					}
-					pause(ctx, 1500*time.Millisecond)
+					pause(ctx, time.Second)
 				}
 				r.Notef("%d cuts of %s", cuts, c.L.Name(p))
 				return recoverAll(ctx, c, r)

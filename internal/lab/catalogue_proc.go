@@ -92,6 +92,7 @@ func procScenarios() []Scenario {
 		Fault:  "kill -9 of the ward daemon on the primary's host (PostgreSQL and the VIP keep running there)",
 		Expect: "the node is lost, fenced (powered off) before anything moves, a standby is promoted, the VIP follows; booted again, the old primary rejoins as a standby",
 		Proves: "a dead daemon whose resources still run is treated as unclean: fencing comes before recovery",
+		CI:     true,
 		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
 			p, err := c.Primary(ctx, 30*time.Second)
 			if err != nil {
@@ -108,7 +109,6 @@ func procScenarios() []Scenario {
 		Fault:  "kill -9 of the ward daemon on a standby's host",
 		Expect: "the standby's host is fenced, the primary stays where it is and keeps acknowledging writes (the other standby is synchronous); booted again, the host rejoins",
 		Proves: "losing a standby's daemon costs no failover and no acknowledged write",
-		CI:     true,
 		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
 			p, err := c.Primary(ctx, 30*time.Second)
 			if err != nil {
@@ -129,7 +129,6 @@ func procScenarios() []Scenario {
 		Fault:  "kill -9 of the primary's postmaster",
 		Expect: "the promoted monitor fails; ward recovers PostgreSQL (restart or failover) without fencing (the stop succeeds); one primary, the VIP on it, writes resume",
 		Proves: "a crashed resource process is recovered by the agent's monitor and the scheduler, not by fencing",
-		CI:     true,
 		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
 			p, err := c.Primary(ctx, 30*time.Second)
 			if err != nil {
