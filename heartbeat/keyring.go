@@ -76,6 +76,20 @@ func (c *Cluster) KeyringInfo() KeyringInfo {
 	return info
 }
 
+// PrimaryKey returns a copy of the key this node encrypts with now (nil
+// in insecure mode). A component that authenticates with the cluster key
+// (the witness client) should call it for each request, to follow a
+// rotation.
+func (c *Cluster) PrimaryKey() []byte {
+	c.keyMu.Lock()
+	defer c.keyMu.Unlock()
+	ring, err := c.memberlistKeyringLocked()
+	if ring == nil || err != nil {
+		return nil
+	}
+	return bytes.Clone(ring.GetPrimaryKey())
+}
+
 // InstallKey adds key to the keyring as a secondary key: this node then
 // accepts traffic encrypted with it, and still encrypts with its primary.
 // Installing a key already present changes nothing. It returns the key's

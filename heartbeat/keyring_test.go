@@ -288,6 +288,12 @@ func TestKeyringChangeErrors(t *testing.T) {
 	if err := c.UseKey(Fingerprint(k1)); err != nil {
 		t.Errorf("UseKey(primary) = %v", err)
 	}
+	if err := c.UseKey(Fingerprint(k2)); err != nil || !bytes.Equal(c.PrimaryKey(), k2) {
+		t.Errorf("after UseKey(k2): PrimaryKey() = %s, %v; want k2", Fingerprint(c.PrimaryKey()), err)
+	}
+	if err := c.UseKey(Fingerprint(k1)); err != nil || !bytes.Equal(c.PrimaryKey(), k1) {
+		t.Errorf("after UseKey(k1): PrimaryKey() = %s, %v; want k1", Fingerprint(c.PrimaryKey()), err)
+	}
 	if got := c.KeyringInfo(); !got.Encrypted || got.KeyFile != path || !slices.Equal(got.Fingerprints, fingerprints([][]byte{k1, k2})) {
 		t.Errorf("KeyringInfo() = %+v, want k1, k2 from %s", got, path)
 	}
@@ -311,6 +317,9 @@ func TestKeyringChangeErrors(t *testing.T) {
 	}
 	if _, err := ins.InstallKey(k1); !errors.Is(err, ErrInsecure) {
 		t.Errorf("InstallKey in insecure mode = %v, want ErrInsecure", err)
+	}
+	if ins.PrimaryKey() != nil {
+		t.Errorf("insecure PrimaryKey() = non-nil, want nil")
 	}
 	if info := ins.KeyringInfo(); info.Encrypted || len(info.Fingerprints) != 0 {
 		t.Errorf("insecure KeyringInfo() = %+v, want not encrypted", info)
