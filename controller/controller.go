@@ -223,6 +223,10 @@ func (c *Controller) Run(ctx context.Context) error {
 	defer tick.Stop()
 	defer close(c.done)
 	defer c.shutdown()
+	// Workers stop with the loop even when it returns on its own
+	// (ErrRemoved): this runs before shutdown waits for them.
+	ctx, cancelWorkers := context.WithCancel(ctx)
+	defer cancelWorkers()
 	l.dirty = true
 	for {
 		select {
@@ -424,6 +428,7 @@ func (c *Controller) onMembership() {
 		}
 	}
 	c.cancelStaleFences()
+	c.checkPeerPolicy() // membership.go: was this node removed while away?
 	if prev.Quorum.Quorate != l.mem.Quorum.Quorate {
 		if l.mem.Quorum.Quorate {
 			c.log.Info("this partition has quorum", "votes", l.mem.Quorum.Votes, "needed", l.mem.Quorum.Needed)

@@ -2,10 +2,12 @@ package controller
 
 import (
 	"context"
-
 	"encoding/hex"
+	"fmt"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/ward-ha/ward/policy"
 	"github.com/ward-ha/ward/resources"
@@ -19,6 +21,17 @@ import (
 // (a monitor result that changed, an attribute) is sent to the DC as a
 // new full report: the DC never replays events.
 
+// reportRefresh is how often the DC asks a joined member for its full
+// state again. Reports and results travel once, without acknowledgement:
+// one lost on the way (the member's gossip view lost the DC for a moment
+// while the DC's did not lose the member; found by the simulation, seed
+// 2104: a member stopped everything on losing quorum, its report was
+// dropped, and the DC believed for ever that it still ran vip and db),
+// or overtaken by an older one, leaves the DC believing in a state the
+// node does not have, and nothing else would correct it. Asking again
+// bounds that to this interval.
+const reportRefresh = 5 * time.Second
+
 // joinStep asks the present members that have not answered; it reports
 // whether every present member has answered in this term.
 func (c *Controller) joinStep(ctx context.Context) bool {
@@ -27,6 +40,11 @@ func (c *Controller) joinStep(ctx context.Context) bool {
 	ready := true
 	for _, n := range l.presentNodes() {
 		if r := l.joined[n]; r != nil && !c.rebooted(n, r) {
+			if at, ok := l.joinAsked[n]; !ok || now.Sub(at) >= reportRefresh {
+				// Anti-entropy: ask a joined member again now and then.
+				l.joinAsked[n] = now
+				c.send(ctx, n, message{Kind: msgJoin, Term: l.myTerm, Epoch: l.pol.Epoch})
+			}
 			continue
 		}
 		delete(l.joined, n)
@@ -300,6 +318,7 @@ func (c *Controller) onState(ctx context.Context, from string, m message) {
 	if !l.isDC || m.Term != l.myTerm {
 		return
 	}
+	same := l.joined[from] != nil && l.known[from] != nil && reportDigest(l.known[from]) == reportDigest(r)
 	l.known[from] = r
 	l.joined[from] = r
 	for n, b := range r.Boots {
@@ -310,9 +329,11 @@ func (c *Controller) onState(ctx context.Context, from string, m message) {
 	}
 	if r.FlagsTerm > l.flagsTerm && r.Flags != nil {
 		l.flags, l.flagsTerm = r.Flags, r.FlagsTerm
+		same = false
 	}
 	if r.View != nil && r.View.Term < l.myTerm && r.View.newer(l.inherited) {
 		l.inherited = r.View
+		same = false
 	}
 	// The node's own report is the truth about it now, but it may have
 	// been sent before an action this DC sent since reached the node:
@@ -321,7 +342,46 @@ func (c *Controller) onState(ctx context.Context, from string, m message) {
 		l.settleMaybe(from, rs, false)
 	}
 	c.reconcilePolicy(ctx, from, r)
-	l.dirty = true
+	if !same {
+		l.dirty = true // a refresh that changes nothing schedules nothing
+	}
+}
+
+// reportDigest is what the scheduler reads of a report: two reports with
+// the same digest lead to the same schedule (op records differ in their
+// times at every monitor run and are left out).
+func reportDigest(r *nodeReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|%d|%d|%s|", r.Boot, r.Started, r.Epoch, r.PolicySHA)
+	for _, rs := range r.Resources {
+		lf := ""
+		if rs.LastFailure != nil {
+			lf = rs.LastFailure.UTC().Format(time.RFC3339Nano)
+		}
+		fmt.Fprintf(&b, "r:%s,%s,%t,%t,%t,%d,%s,%d;", rs.ID, rs.Role, rs.Failed, rs.FailedStop, rs.Blocked, rs.FailCount, lf, len(rs.Failures))
+	}
+	for _, k := range sortedKeys(r.Attributes) {
+		fmt.Fprintf(&b, "a:%s=%s;", k, r.Attributes[k])
+	}
+	for _, k := range sortedKeys(r.Monitors) {
+		fmt.Fprintf(&b, "m:%s=%v;", k, r.Monitors[k])
+	}
+	for _, k := range sortedKeys(r.Boots) {
+		fmt.Fprintf(&b, "b:%s=%s/%d;", k, r.Boots[k].ID, r.Boots[k].Started)
+	}
+	for _, f := range r.Fenced {
+		fmt.Fprintf(&b, "f:%s/%s/%t;", f.Target, f.Boot, f.OK)
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // selfStarted returns this daemon's start time as gossiped.

@@ -40,6 +40,7 @@ type membershipState struct {
 type reconfigurer interface {
 	Reconfigure(heartbeat.Members) error
 	SetJoinState([]byte) error
+	TakePeerJoinState() []byte
 }
 
 // MembershipConfig returns the heartbeat's node list and quorum options
@@ -89,6 +90,41 @@ func (c *Controller) followMembership() {
 	if err := r.SetJoinState(EncodeJoinState(l.pol.Epoch, l.pol.Source)); err != nil {
 		c.log.Warn("the live policy is too large to hand to joining nodes; start them with --policy instead of --join", "epoch", l.pol.Epoch, "err", err)
 	}
+}
+
+// checkPeerPolicy looks at the policy a member handed over when this
+// node joined it: if it is newer and no longer lists this node, this
+// node was removed while it was away (the others refuse it, yet
+// memberlist lets it see them and count their votes). It saves that
+// policy, so that the daemon refuses to start again on this state, and
+// stops. A newer policy that lists this node is left to the DC's join.
+func (c *Controller) checkPeerPolicy() {
+	l := &c.loop
+	r, ok := c.cl.(reconfigurer)
+	if !ok {
+		return
+	}
+	b := r.TakePeerJoinState()
+	if b == nil {
+		return
+	}
+	epoch, src, err := DecodeJoinState(b)
+	if err != nil {
+		c.log.Debug("ignoring a member's join state", "err", err)
+		return
+	}
+	if epoch <= l.pol.Epoch {
+		return
+	}
+	cfg, err := policy.Parse("policy.toml", src)
+	if err != nil || listed(cfg, c.node) {
+		return
+	}
+	if err := c.store.SavePolicy(epoch, src); err != nil {
+		c.log.Error("cannot save the newer policy that removed this node", "epoch", epoch, "err", err)
+	}
+	c.log.Warn("a member holds a newer policy that no longer lists this node: it was removed while away", "epoch", epoch, "this_epoch", l.pol.Epoch)
+	c.adopt(cfg, PolicyState{Epoch: epoch, Source: src, SHA256: policyHash(src)})
 }
 
 // removedErr returns ErrRemoved (with the epoch) once this node was

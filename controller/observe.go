@@ -34,6 +34,17 @@ func statusFromHistory(h resources.History) policy.ResourceStatus {
 			last = r
 		}
 	}
+	// A start, promote or demote the agent answered "not running" (OCF
+	// 7) leaves the instance stopped, whatever was asked: it must be
+	// started again, not demoted again. Taking a failed demote for
+	// "still promoted" made the DC demote an instance that was not
+	// running, once a second for ever (seed 637: a no-quorum stop and a
+	// promotion queued behind a hung monitor ran in that order). The
+	// failure still counts (FailCount, Failures).
+	if last != nil && last.Kind == resources.KindDone && last.Code == resources.NotRunning &&
+		(last.Action == resources.ActionStart || last.Action == resources.ActionPromote || last.Action == resources.ActionDemote) {
+		return rs
+	}
 	if last != nil {
 		failed := last.Failure() != resources.SeverityNone
 		switch last.Action {

@@ -39,6 +39,12 @@ func TestStatusFromHistory(t *testing.T) {
 		{"promoted", []resources.Result{res(2, "start", 0, ok, ""), res(3, "promote", 0, ok, "")}, policy.RolePromoted, false, false},
 		{"demoted", []resources.Result{res(3, "promote", 0, ok, ""), res(4, "demote", 0, ok, "")}, policy.RoleUnpromoted, false, false},
 		{"demote failed", []resources.Result{res(3, "promote", 0, ok, ""), res(4, "demote", 0, resources.ErrGeneric, "")}, policy.RolePromoted, true, false},
+		// OCF 7 on a start, promote or demote: the agent says it is not
+		// running (seed 637: the DC demoted a stopped instance for ever).
+		{"demote not running", []resources.Result{res(3, "promote", 0, ok, ""), res(4, "stop", 0, ok, ""), res(5, "demote", 0, nr, "")}, policy.RoleStopped, false, false},
+		{"promote not running", []resources.Result{res(3, "stop", 0, ok, ""), res(4, "promote", 0, nr, "")}, policy.RoleStopped, false, false},
+		{"start not running", []resources.Result{res(4, "start", 0, nr, "")}, policy.RoleStopped, false, false},
+		{"promote timed out", []resources.Result{res(4, "promote", 0, resources.ErrGeneric, resources.KindTimeout)}, policy.RolePromoted, true, false},
 	} {
 		rs := statusFromHistory(resources.History{Resource: "db", Last: tc.last})
 		if rs.Role != tc.role || rs.Failed != tc.failed || rs.FailedStop != tc.failedStop {

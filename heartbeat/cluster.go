@@ -58,6 +58,7 @@ type Cluster struct {
 	quorum         quorum.Config
 	allowedGen     uint64 // grows with every Reconfigure
 	joinState      []byte // handed to nodes fetching it (joinfetch.go)
+	peerState      []byte // the last join state a member handed to this node
 	meta           Meta
 	witnessGranted bool
 	seenAll        bool

@@ -124,8 +124,18 @@ func (l *link) LocalState(join bool) []byte {
 	return l.c.joinState
 }
 
-// MergeRemoteState is unused (memberlist.Delegate).
-func (l *link) MergeRemoteState([]byte, bool) {}
+// MergeRemoteState keeps the join state a member handed over when this
+// node joined it (memberlist.Delegate): the controller checks whether
+// that member's policy is newer and drops this node (TakePeerJoinState).
+func (l *link) MergeRemoteState(b []byte, join bool) {
+	if !join || len(b) == 0 || len(b) > MaxReliable {
+		return
+	}
+	l.c.mu.Lock()
+	l.c.peerState = append([]byte(nil), b...)
+	l.c.mu.Unlock()
+	nonBlocking(l.c.changes)
+}
 
 // NotifyJoin records a member joining (memberlist.EventDelegate).
 func (l *link) NotifyJoin(n *memberlist.Node) {

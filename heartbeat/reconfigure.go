@@ -175,6 +175,19 @@ func (c *Cluster) SetJoinState(b []byte) error {
 	return nil
 }
 
+// TakePeerJoinState returns (once) the join state a member handed to
+// this node when it last joined that member, or nil. Changes signals
+// when one arrives. The controller uses it to learn that a newer policy
+// no longer lists this node: the others then refuse it, but memberlist
+// still lets it see them.
+func (c *Cluster) TakePeerJoinState() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.peerState
+	c.peerState = nil
+	return b
+}
+
 // fetchPrefix starts the memberlist name of a node that only fetches
 // the join state; policy node names cannot contain '/'.
 const fetchPrefix = "ward-join/"
