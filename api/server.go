@@ -123,7 +123,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			s.handleNode(w, r, name, NodeAction(action))
 		}
 	default:
-		if !s.routeOps(w, r) && !s.routeKeys(w, r) {
+		if !s.routeOps(w, r) && !s.routeKeys(w, r) && !s.routeFence(w, r) {
 			writeError(w, Errorf(CodeNotFound, "%s: no such endpoint (see docs/api.md)", path))
 		}
 	}

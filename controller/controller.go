@@ -369,6 +369,10 @@ func (c *Controller) onWire(ctx context.Context, from string, b []byte) {
 		c.onKey(ctx, from, m)
 	case msgKeyAck:
 		c.onKeyAck(from, m)
+	case msgOpFence:
+		c.onOpFence(ctx, from, m) // backend_fence.go
+	case msgOpFenced:
+		c.onOpFenced(ctx, from, m)
 	}
 }
 

@@ -246,7 +246,7 @@ func (m message) check() error {
 			return errors.New("policy without epoch or source")
 		}
 		return nil
-	case msgFenced:
+	case msgFenced, msgOpFence, msgOpFenced: // backend_fence.go
 		if m.Fence == nil {
 			return errors.New("no fencing record")
 		}

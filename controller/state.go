@@ -65,6 +65,8 @@ type loopState struct {
 	fences []*fenceRun
 	// witness vote as the client last reported it (fence_witness.go).
 	witness witnessState
+	// ops are operator fences run on other members (backend_fence.go).
+	ops opFences
 
 	// Member side.
 	// guard: starts and promotions accepted here (guard.go).

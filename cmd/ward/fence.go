@@ -22,10 +22,10 @@ import (
 
 // fenceOptions are the flags of ward fence.
 type fenceOptions struct {
-	off, reboot, yes bool
-	policy, stateDir string
-	node, format     string
-	timeout          time.Duration
+	off, reboot, yes, local bool
+	policy, stateDir        string
+	node, format, socket    string
+	timeout                 time.Duration
 }
 
 // newFenceCmd builds `ward fence NODE [--reboot|--off] [--yes]` and its
@@ -36,23 +36,27 @@ func newFenceCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "fence NODE [--reboot|--off] [--yes]",
 		Short: "Power off or reset a node through its fencing devices (asks for confirmation)",
-		Long: `fence runs the fencing devices of NODE from this node, as the cluster
-would: its topology levels in order (or every device that lists it), each
-device's delay, timeout and retries. The node stops at once, with
+		Long: `fence asks the cluster to fence NODE: the request goes to the DC (through
+this node's daemon), which picks a node that is up and is not NODE to run
+NODE's fencing devices, as it would for a lost node: its topology levels
+in order (or every device that lists it), each device's delay, timeout
+and retries. The result goes into the cluster's fencing history (requested
+by "operator on HOST"), every node learns it, and once NODE is fenced its
+resources are recovered elsewhere. The node stops at once, with
 everything it runs: use it when a node must be taken out and the cluster
-has not done it, or to test a fencing device.
+has not done it, or to test a fencing device. The DC refuses without
+quorum.
 
-The policy (with its secret params) comes from --policy FILE, or from the
-state directory when the daemon of this node is stopped; the result is
-then added to this node's fencing history. With the daemon running, give
---policy: the cluster notices the node's loss itself and records its own
-fencing of it.
+When this node's daemon cannot be reached (or with --local), fence runs
+the devices from this node itself, outside the cluster: the policy (with
+its secret params) comes from --policy FILE, or from the state directory
+of the stopped daemon, whose fencing history then records the result.
 
 Without --yes, fence asks you to type the node's name. A node never fences
 itself through a power device.
 
-Exit status: 0 when the node is fenced, 1 when fencing failed or was not
-confirmed, 2 on usage errors.`,
+Exit status: 0 when the node is fenced, 1 when fencing failed, was
+refused or was not confirmed, 2 on usage errors.`,
 		Example: `  ward fence node2
   ward fence node2 --off --yes --policy /etc/ward/policy.toml
   ward fence history`,
@@ -78,12 +82,28 @@ confirmed, 2 on usage errors.`,
 	f.StringVar(&o.node, "node", host, "this node's name in the policy")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	f.StringVarP(&o.format, "output", "o", "text", "output: text or json")
+	f.BoolVar(&o.local, "local", false, "run the devices from this node, without asking the cluster (for a cluster that is down)")
+	addSocketFlag(c, &o.socket)
 	c.AddCommand(newFenceHistoryCmd())
 	return c
 }
 
-// runFence fences target.
+// runFence fences target through the cluster, or locally when the
+// daemon cannot be reached or with --local.
 func runFence(ctx context.Context, c *cobra.Command, o fenceOptions, target string) error {
+	if !o.local {
+		err := runFenceCluster(ctx, c, o, target)
+		var ue *unreachableDaemon
+		if !errors.As(err, &ue) {
+			return err
+		}
+		fmt.Fprintf(c.ErrOrStderr(), "ward: cannot reach the ward daemon at %s (%v): fencing from this node, outside the cluster\n", o.socket, ue.err)
+	}
+	return runFenceLocal(ctx, c, o, target)
+}
+
+// runFenceLocal fences target from this node.
+func runFenceLocal(ctx context.Context, c *cobra.Command, o fenceOptions, target string) error {
 	cfg, store, err := fencePolicy(o)
 	if err != nil {
 		return &exitError{code: 1, msg: err.Error()}
