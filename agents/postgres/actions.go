@@ -15,8 +15,10 @@ import (
 	"github.com/ward-ha/ward/resources"
 )
 
+// attrs returns the node attributes an outcome publishes: the promotion
+// score, and no lag (a standby's monitor sets it).
 func (r *run) attrs(score string) map[string]string {
-	return map[string]string{scoreAttribute(r.rsc): score}
+	return map[string]string{scoreAttribute(r.rsc): score, lagAttribute(r.rsc): ""}
 }
 
 func (r *run) record() (record, error) { return readRecord(r.cfg.StateFile) }
@@ -213,7 +215,11 @@ func (r *run) monitorStandby(ctx context.Context, conn *pgx.Conn, rec record) re
 	if st.status != "" {
 		src = st.status + " from " + st.senderHost
 	}
-	return resources.Outcome{Code: resources.OK, Attributes: r.attrs(score),
+	attrs := r.attrs(score)
+	if st.status == "streaming" && st.primaryEnd != 0 {
+		attrs[lagAttribute(r.rsc)] = lagValue(st.primaryEnd, st.position())
+	}
+	return resources.Outcome{Code: resources.OK, Attributes: attrs,
 		Output: fmt.Sprintf("standby at %s, %s; %s; score %s", st.position(), src, why, score)}
 }
 

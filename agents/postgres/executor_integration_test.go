@@ -82,7 +82,7 @@ func TestIntegrationThroughExecutor(t *testing.T) {
 		t.Errorf("monitor after the primary died = %v (%v), want failed-promoted, a soft failure", r.Code, r.Failure())
 	}
 	e.StopMonitor("db:0", 100*time.Millisecond)
-	if r := req("stop"); r.Code != resources.OK || r.Attributes == nil || r.Attributes["master-db"] != "" || len(r.Attributes) != 1 {
-		t.Errorf("stop = %v %v, want success deleting master-db", r.Code, r.Attributes)
+	if r := req("stop"); r.Code != resources.OK || r.Attributes == nil || r.Attributes["master-db"] != "" || r.Attributes["db_lag"] != "" || len(r.Attributes) != 2 {
+		t.Errorf("stop = %v %v, want success deleting master-db and db_lag", r.Code, r.Attributes)
 	}
 }

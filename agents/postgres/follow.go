@@ -53,11 +53,15 @@ func (f *follower) expired(now time.Time) bool {
 	return now.After(f.until)
 }
 
-// stopFollower ends resource rsc's follower, if any, and waits for it.
-func (a *Agent) stopFollower(rsc string) {
+// followKey names r's follower: the resource and its data folder (one
+// agent may drive several instances, as in tests).
+func (r *run) followKey() string { return r.rsc + "\x00" + r.cfg.PGData }
+
+// stopFollower ends the follower key names, if any, and waits for it.
+func (a *Agent) stopFollower(key string) {
 	a.mu.Lock()
-	f := a.followers[rsc]
-	delete(a.followers, rsc)
+	f := a.followers[key]
+	delete(a.followers, key)
 	a.mu.Unlock()
 	if f != nil {
 		f.cancel()
@@ -70,7 +74,7 @@ func (a *Agent) follow(r *run, lease time.Duration) {
 	until := a.clk.Now().Add(lease)
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if f := a.followers[r.rsc]; f != nil {
+	if f := a.followers[r.followKey()]; f != nil {
 		select {
 		case <-f.done:
 		default:
@@ -80,7 +84,7 @@ func (a *Agent) follow(r *run, lease time.Duration) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &follower{cancel: cancel, done: make(chan struct{}), until: until}
-	a.followers[r.rsc] = f
+	a.followers[r.followKey()] = f
 	rr := *r
 	rr.probe = false
 	go rr.followLoop(ctx, f)

@@ -56,7 +56,7 @@ type Agent struct {
 
 	// mu guards the following.
 	mu        sync.Mutex
-	followers map[string]*follower   // by resource
+	followers map[string]*follower   // by run.followKey
 	confLocks map[string]*sync.Mutex // by pgdata
 }
 
@@ -122,7 +122,7 @@ func (a *Agent) Do(ctx context.Context, c resources.Call) resources.Outcome {
 	if c.Action != resources.ActionMonitor && c.Action != resources.ActionValidate {
 		// The follower must not act while another action changes the
 		// instance (promote, demote, stop, start, notify).
-		a.stopFollower(c.Resource)
+		a.stopFollower(r.followKey())
 	}
 	var o resources.Outcome
 	switch c.Action {

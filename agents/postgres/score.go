@@ -138,6 +138,28 @@ func lagScore(lag, maxLag int64) int {
 	return ScoreBest - int(float64(ScoreBest-ScoreWorst)*float64(lag)/float64(maxLag)+0.5)
 }
 
+// lagQuantum is the step a published lag is rounded up to: a standby
+// that keeps up shows a steady value instead of a new one at every
+// monitor (each change is reported to the DC).
+const lagQuantum = 16 << 10
+
+// lagAttribute is the node attribute of a streaming standby's lag in
+// bytes, "<resource>_lag" (the resource ID without a clone instance
+// suffix): what the /replica?lag=BYTES health check reads.
+func lagAttribute(resource string) string {
+	return strings.TrimPrefix(scoreAttribute(resource), "master-") + "_lag"
+}
+
+// lagValue is the published lag of a standby at pos behind the
+// primary's end of WAL: bytes, rounded up to lagQuantum.
+func lagValue(primaryEnd, pos LSN) string {
+	if primaryEnd <= pos {
+		return "0"
+	}
+	lag := uint64(primaryEnd - pos)
+	return strconv.FormatUint((lag+lagQuantum-1)/lagQuantum*lagQuantum, 10)
+}
+
 // scoreAttribute is the node attribute of a resource's promotion score:
 // "master-" and the resource ID without a clone instance suffix.
 func scoreAttribute(resource string) string {

@@ -117,3 +117,21 @@ func TestRewriteAutoConf(t *testing.T) {
 		t.Errorf("conninfoValue = %s, want 'a\\'b\\\\c'", got)
 	}
 }
+
+func TestLagAttribute(t *testing.T) {
+	for _, tt := range []struct {
+		rsc, want string
+	}{{"pg", "pg_lag"}, {"pg:1", "pg_lag"}, {"db:x", "db:x_lag"}} {
+		if got := lagAttribute(tt.rsc); got != tt.want {
+			t.Errorf("lagAttribute(%q) = %q, want %q", tt.rsc, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		end, pos LSN
+		want     string
+	}{{100, 100, "0"}, {100, 200, "0"}, {101, 100, "16384"}, {16384, 0, "16384"}, {16385, 0, "32768"}} {
+		if got := lagValue(tt.end, tt.pos); got != tt.want {
+			t.Errorf("lagValue(%d, %d) = %q, want %q", tt.end, tt.pos, got, tt.want)
+		}
+	}
+}

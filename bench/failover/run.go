@@ -76,8 +76,12 @@ func runOnce(exe string, fast, keep, keepAll, withPgbench bool) (m measure, err 
 	var pb *pgbench
 	pbStop, pbDone := make(chan struct{}), make(chan struct{})
 	if withPgbench {
-		if pb, err = newPgbench(ctx, l, filepath.Join(l.Config().Dir, "pgbench")); err != nil {
-			return m, err
+		err = retry(ctx, func() error {
+			pb, err = newPgbench(ctx, l, filepath.Join(l.Config().Dir, "pgbench"))
+			return err
+		})
+		if err != nil {
+			return m, fmt.Errorf("set up pgbench: %w", err)
 		}
 		go func() { pb.Run(ctx, pbStop); close(pbDone) }()
 	} else {
@@ -129,8 +133,12 @@ func runOnce(exe string, fast, keep, keepAll, withPgbench bool) (m measure, err 
 	if pb != nil {
 		close(pbStop)
 		<-pbDone
-		if m.pgb, err = pb.check(ctx, t0, tOff); err != nil {
-			return m, err
+		err = retry(ctx, func() error {
+			m.pgb, err = pb.check(ctx, t0, tOff)
+			return err
+		})
+		if err != nil {
+			return m, fmt.Errorf("check pgbench's transactions: %w", err)
 		}
 	}
 	if ps := l.Primaries(ctx); len(ps) == 1 {
@@ -140,13 +148,35 @@ func runOnce(exe string, fast, keep, keepAll, withPgbench bool) (m measure, err 
 		m.dual = len(ps) > 1
 	}
 	acks := w.Acks()
-	missing, err := l.Missing(ctx, l.VIP(), table, acks)
+	var missing []int64
+	err = retry(ctx, func() error {
+		missing, err = l.Missing(ctx, l.VIP(), table, acks)
+		return err
+	})
 	if err != nil {
-		return m, err
+		return m, fmt.Errorf("read the acknowledged ids back: %w", err)
 	}
 	m.acked, m.lost = len(acks), len(missing)
 	if len(wa.Dual()) > 0 {
 		m.dual = true
 	}
 	return m, nil
+}
+
+// retry runs f until it succeeds, at most 5 times 200 ms apart: on a
+// loaded machine a connection through the VIP (connect_timeout 1 s)
+// sometimes times out.
+func retry(ctx context.Context, f func() error) error {
+	var err error
+	for range 5 {
+		if err = f(); err == nil || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return err
 }
