@@ -275,7 +275,9 @@ func (c *Controller) onResult(ctx context.Context, from string, m message) {
 		exact := tr != nil && m.Term == l.myTerm && m.Transition == tr.id && res.ID >= 0 && res.ID < len(tr.state) &&
 			tr.state[res.ID] == actInflight && tr.t.Actions[res.ID].Resource == res.Resource.ID && tr.t.Actions[res.ID].Node == from
 		l.settleMaybe(from, *res.Resource, exact)
-		l.updateResource(from, *res.Resource)
+		if !l.applyResult(from, res) { // seqs.go
+			c.log.Debug("ignoring an action result older than the state held", "node", from, "resource", res.Resource.ID, "seq", res.Seq)
+		}
 		if r := l.joined[from]; r != nil && r != l.known[from] {
 			l.joined[from] = l.known[from]
 		}

@@ -218,6 +218,10 @@ func (c *Controller) report(withSource bool) *nodeReport {
 		}
 		rs := statusFromHistory(h)
 		seen[id] = true
+		if r.Seqs == nil {
+			r.Seqs = map[string]uint64{}
+		}
+		r.Seqs[id] = historySeq(h)
 		// An operation still running may leave the resource active:
 		// say so (Pacemaker's pending operations).
 		switch l.inflight[id] {
@@ -318,6 +322,11 @@ func (c *Controller) onState(ctx context.Context, from string, m message) {
 	if !l.isDC || m.Term != l.myTerm {
 		return
 	}
+	if b, ok := l.boots[from]; ok && r.Boot != "" && b.ID != r.Boot && b.Started > r.Started {
+		c.log.Debug("ignoring a report of an earlier boot of the node", "node", from, "boot", short(r.Boot))
+		return
+	}
+	mergeOlder(l.known[from], r) // seqs.go: a report may be older than a result already applied
 	same := l.joined[from] != nil && l.known[from] != nil && reportDigest(l.known[from]) == reportDigest(r)
 	l.known[from] = r
 	l.joined[from] = r

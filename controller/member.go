@@ -68,6 +68,7 @@ func (c *Controller) onAction(ctx context.Context, from string, m message) {
 		res := c.runAction(actx, cfg, term, from, a, fopts)
 		c.post(ctx, func(ctx context.Context) {
 			release()
+			res.Boot = c.currentBoot(c.node, "") // seqs.go
 			if l.inflight[a.Resource] == a.Kind {
 				delete(l.inflight, a.Resource)
 			}
@@ -150,7 +151,7 @@ func (c *Controller) runAction(ctx context.Context, cfg *policy.Config, term uin
 	}
 	if h, ok := c.ex.History(a.Resource); ok {
 		rs := statusFromHistory(h)
-		out.Resource = &rs
+		out.Resource, out.Seq = &rs, historySeq(h)
 	}
 	return out
 }

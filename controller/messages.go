@@ -97,6 +97,11 @@ type resultMsg struct {
 	Resource *policy.ResourceStatus `json:"resource,omitempty"`
 	// Fence is the fencing result of a fence action.
 	Fence *FenceRecord `json:"fence,omitempty"`
+	// Seq and Boot order Resource against the member's reports: the
+	// highest executor sequence number in the resource's history, and the
+	// member's boot (seqs.go).
+	Seq  uint64 `json:"seq,omitempty"`
+	Boot string `json:"boot,omitempty"`
 }
 
 // nodeReport is a member's state: what its executor knows (the nodes are
@@ -125,6 +130,10 @@ type nodeReport struct {
 	// Monitors lists the recurring monitors enabled per resource
 	// (intervals in ms).
 	Monitors map[string][]int64 `json:"monitors,omitempty"`
+	// Seqs is, per resource, the highest executor sequence number in its
+	// history: the DC keeps the newer of a report and a result that
+	// crossed on the wire (seqs.go).
+	Seqs map[string]uint64 `json:"seqs,omitempty"`
 }
 
 // bootInfo identifies one boot of a node.
@@ -311,7 +320,7 @@ func (r *nodeReport) check() error {
 		return err
 	}
 	if len(r.Resources) > maxListLen || len(r.Attributes) > maxMapEntries || len(r.Boots) > maxMapEntries ||
-		len(r.Fenced) > maxListLen || len(r.Flags) > maxMapEntries || len(r.Monitors) > maxMapEntries {
+		len(r.Fenced) > maxListLen || len(r.Flags) > maxMapEntries || len(r.Monitors) > maxMapEntries || len(r.Seqs) > maxMapEntries {
 		return fmt.Errorf("state of %s: too many entries", r.Node)
 	}
 	if r.View != nil {

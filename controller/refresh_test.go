@@ -44,7 +44,8 @@ func TestRefreshAsksJoinedMembersAgain(t *testing.T) {
 	defer func() { cancel(); c.wg.Wait() }()
 	l := &c.loop
 	l.isDC, l.myTerm = true, 2
-	running := &nodeReport{Node: "n3", Boot: "b3", Resources: []policy.ResourceStatus{{ID: "vip", Role: policy.RoleStarted}}}
+	running := &nodeReport{Node: "n3", Boot: "b3", Resources: []policy.ResourceStatus{{ID: "vip", Role: policy.RoleStarted}},
+		Seqs: map[string]uint64{"vip": 5}}
 	for _, n := range []string{"n1", "n2", "n3"} {
 		r := &nodeReport{Node: n, Boot: "b" + n[1:]}
 		if n == "n3" {
@@ -85,7 +86,8 @@ func TestRefreshAsksJoinedMembersAgain(t *testing.T) {
 		t.Errorf("onState(unchanged report) set dirty, want a refresh that changes nothing to schedule nothing")
 	}
 	// n3 stopped vip meanwhile: the DC must schedule again.
-	stopped := &nodeReport{Node: "n3", Boot: "b3", Resources: []policy.ResourceStatus{{ID: "vip", Role: policy.RoleStopped}}}
+	stopped := &nodeReport{Node: "n3", Boot: "b3", Resources: []policy.ResourceStatus{{ID: "vip", Role: policy.RoleStopped}},
+		Seqs: map[string]uint64{"vip": 6}}
 	c.onState(ctx, "n3", message{Kind: msgState, Term: 2, State: stopped})
 	if !l.dirty {
 		t.Errorf("onState(report: vip stopped on n3) did not set dirty, want a new schedule")
