@@ -158,7 +158,7 @@ func (c *Controller) keysEverywhere(ctx context.Context, km KeyManager, op keyOp
 	err = c.call(ctx, func(ctx context.Context) {
 		l := &c.loop
 		if !l.isDC {
-			planned <- plan{err: api.Errorf(api.CodeNotDC, "keys: a cluster-wide key change is served by the DC, and this node (%s) is not the DC", c.node)}
+			planned <- plan{err: api.Errorf(api.CodeNotDC, "keys: cluster-wide key requests are served by the DC and this node (%s) is not the DC; when no DC is elected (no quorum), use --local on each node", c.node)}
 			return
 		}
 		var p plan

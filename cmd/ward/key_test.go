@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,10 @@ func TestKeyGenerateStdout(t *testing.T) {
 
 func TestKeyUsage(t *testing.T) {
 	var ue *usageError
-	for _, args := range [][]string{{}, {"generate", "extra"}, {"generate", "-o", "yaml", "--out", "-"}} {
+	for _, args := range [][]string{{}, {"generate", "extra"}, {"generate", "-o", "yaml", "--out", "-"},
+		{"use"}, {"use", "not-a-fingerprint"}, {"remove", "0123456789abcdef", "extra"}, {"install"},
+		{"install", "/k", "--fingerprint", "0123456789abcdef"}, {"rotate", "--local"}, {"rotate", "extra"},
+		{"list", "-o", "yaml"}, {"fingerprint"}} {
 		_, err := runKey(args...)
 		if err == nil || !asUsage(err, &ue) {
 			t.Errorf("ward key %v = %v, want a usage error", args, err)
@@ -81,4 +85,33 @@ func asUsage(err error, target **usageError) bool {
 		*target = u
 	}
 	return ok
+}
+
+func TestKeyFingerprintCmd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ward.key")
+	k1, _ := heartbeat.GenerateKey()
+	k2, _ := heartbeat.GenerateKey()
+	if err := heartbeat.WriteKeyFile(path, false, k1, k2); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runKey("fingerprint", path)
+	want := heartbeat.Fingerprint(k1) + "  primary: encrypts and decrypts\n" + heartbeat.Fingerprint(k2) + "  decrypts\n"
+	if err != nil || out != want {
+		t.Errorf("ward key fingerprint = %q, %v; want %q", out, err, want)
+	}
+	os.Chmod(path, 0o644)
+	if _, err := runKey("fingerprint", path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("ward key fingerprint of a 0644 file = %v, want a refusal", err)
+	}
+}
+
+func TestKeyCmdsUnreachableDaemon(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "none.sock")
+	for _, args := range [][]string{{"list"}, {"list", "--local"}, {"use", "0123456789abcdef"}, {"rotate"}} {
+		_, err := runKey(append(args, "--socket", sock)...)
+		var ee *exitError
+		if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(ee.msg, "cannot reach the ward daemon") {
+			t.Errorf("ward key %v with no daemon = %v, want exit 1 naming the daemon", args, err)
+		}
+	}
 }
