@@ -13,6 +13,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/memberlist"
@@ -28,6 +29,23 @@ type Network struct {
 	alone map[string]bool    // isolated addresses
 
 	faults faults // packet loss, duplication and delay (faults.go)
+
+	// traffic counts what every transport sent (Traffic).
+	packets, packetBytes, streamBytes atomic.Uint64
+}
+
+// Traffic is what the transports of a Network sent since it was made:
+// packets (memberlist's UDP traffic: probes, acks, gossip) and stream
+// bytes (its TCP traffic: joins, push/pull, reliable messages). Sizes are
+// memberlist's payloads (encrypted when a key is set), without IP, UDP
+// or TCP headers.
+type Traffic struct {
+	Packets, PacketBytes, StreamBytes uint64
+}
+
+// Traffic returns the counters.
+func (n *Network) Traffic() Traffic {
+	return Traffic{Packets: n.packets.Load(), PacketBytes: n.packetBytes.Load(), StreamBytes: n.streamBytes.Load()}
 }
 
 // NewNetwork returns an empty network.
@@ -163,6 +181,8 @@ func (t *Transport) WriteToAddress(b []byte, a memberlist.Address) (time.Time, e
 	if t.isClosed() {
 		return now, errors.New("heartbeattest: transport closed")
 	}
+	t.net.packets.Add(1)
+	t.net.packetBytes.Add(uint64(len(b)))
 	dst := t.net.route(t.addr, a.Addr)
 	if dst == nil {
 		return now, nil
@@ -214,13 +234,13 @@ func (t *Transport) DialAddressTimeout(a memberlist.Address, _ time.Duration) (n
 	la := &net.TCPAddr{IP: t.ip, Port: t.port}
 	ra := &net.TCPAddr{IP: dst.ip, Port: dst.port}
 	select {
-	case dst.streams <- &conn{Conn: remote, local: ra, remote: la}:
+	case dst.streams <- &conn{Conn: remote, local: ra, remote: la, sent: &t.net.streamBytes}:
 	default:
 		local.Close()
 		remote.Close()
 		return nil, fmt.Errorf("heartbeattest: dial %s: backlog full", a.Addr)
 	}
-	return &conn{Conn: local, local: la, remote: ra}, nil
+	return &conn{Conn: local, local: la, remote: ra, sent: &t.net.streamBytes}, nil
 }
 
 // StreamCh returns the incoming streams.
@@ -243,6 +263,14 @@ func (t *Transport) Shutdown() error {
 type conn struct {
 	net.Conn
 	local, remote net.Addr
+	sent          *atomic.Uint64
+}
+
+// Write counts the bytes written.
+func (c *conn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.sent.Add(uint64(n))
+	return n, err
 }
 
 func (c *conn) LocalAddr() net.Addr  { return c.local }
