@@ -135,7 +135,7 @@ func (c *Controller) keysEverywhere(ctx context.Context, km KeyManager, op keyOp
 	if err != nil {
 		return api.KeyResult{}, fmt.Errorf("controller: encode key request: %w", err)
 	}
-	ch := make(chan keyAck, 64)
+	ch := make(chan keyAck, 1024) // one answer per member; more are dropped
 	c.keys.mu.Lock()
 	if c.keys.pending == nil {
 		c.keys.pending = map[uint64]chan keyAck{}
