@@ -427,6 +427,7 @@ func (c *campaign) observe(ctx context.Context) (outcome, time.Duration, bool) {
 	start := time.Now()
 	var o outcome
 	sawBoth := false
+	var settled time.Time // since when the witness/watchdog outcome holds
 	for time.Since(start) < c.settle {
 		var err error
 		if o, err = c.look(ctx); err != nil {
@@ -438,13 +439,30 @@ func (c *campaign) observe(ctx context.Context) (outcome, time.Duration, bool) {
 				return o, time.Since(start), sawBoth
 			}
 			if c.mode != modeFence && c.quorumSplit(ctx, o) {
-				return o, time.Since(start), sawBoth
+				// A node's quorum may lag its view by a few tens of
+				// milliseconds (the witness client re-checks its grant
+				// every 100 ms): the outcome counts once it has held
+				// for settleHold.
+				if settled.IsZero() {
+					settled = time.Now()
+				}
+				if time.Since(settled) >= settleHold {
+					return o, settled.Sub(start), sawBoth
+				}
+			} else {
+				settled = time.Time{}
 			}
+		} else {
+			settled = time.Time{}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	return o, time.Since(start), sawBoth
 }
+
+// settleHold is how long the witness and watchdog modes' outcome must
+// hold before a run counts as resolved.
+const settleHold = 2 * time.Second
 
 // quorumSplit reports whether exactly one host is quorate, without its
 // peer: the one that runs the resources in o (a host that is off counts

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -82,21 +83,25 @@ func fencingAids(o fencingAidOptions, cfg *policy.Config, node string, key []byt
 		// The controller learns each answer (the vote's view and lease,
 		// the witness's highest term) before the heartbeat counts the
 		// vote; it counts it only for that view and lease.
-		info := func() (bool, uint64) {
+		// The DC flag is refreshed with each request (Term asks the
+		// controller); the view function, called every few tens of
+		// milliseconds to re-check the grant, only reads it.
+		var isDC atomic.Bool
+		term := func() uint64 {
 			if wc == nil {
-				return false, 0
+				return 0
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			defer cancel()
-			dc, term, err := wc.WitnessInfo(ctx)
+			dc, t, err := wc.WitnessInfo(ctx)
 			if err != nil {
-				return false, 0
+				return 0
 			}
-			return dc, term
+			isDC.Store(dc)
+			return t
 		}
 		cc := witness.ClientConfig{Addr: o.witness, Cluster: cfg.Cluster.Name, Node: node, Key: key,
-			Logger: log.With("component", "witness"),
-			Term:   func() uint64 { _, t := info(); return t }}
+			Logger: log.With("component", "witness"), Term: term}
 		if wc != nil {
 			cc.OnVote = func(v witness.Vote, term uint64) {
 				ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
@@ -107,10 +112,7 @@ func fencingAids(o fencingAidOptions, cfg *policy.Config, node string, key []byt
 			}
 		}
 		c := witness.NewClient(cc)
-		view := func() ([]string, bool) {
-			dc, _ := info()
-			return witnessView(hb.Membership()), dc
-		}
+		view := func() ([]string, bool) { return witnessView(hb.Membership()), isDC.Load() }
 		runs = append(runs, func(ctx context.Context) error {
 			return c.Run(ctx, time.Second, view, hb.SetWitnessGranted)
 		})

@@ -240,7 +240,11 @@ func checkEvery(interval time.Duration) time.Duration {
 // called after every answer and every few tens of milliseconds with
 // whether the vote counts now: it turns false within checkEvery of the
 // view changing or the lease ending, even while a request hangs (asks
-// run on their own goroutine). Run returns ctx's error.
+// run on their own goroutine). A grant counts only while the view it
+// was asked with holds without a break: once the view changes it is
+// dropped for good (the witness may have moved the vote to the new view
+// with an answer that was lost; the old grant must not come back if the
+// view returns). Run returns ctx's error.
 func (c *Client) Run(ctx context.Context, interval time.Duration, view func() ([]string, bool), granted func(bool)) error {
 	var held Vote
 	var witnessTerm uint64
@@ -254,6 +258,13 @@ func (c *Client) Run(ctx context.Context, interval time.Duration, view func() ([
 	last := false
 	publish := func(reason string) {
 		cur, _ := view()
+		if len(held.view) > 0 && !slices.Equal(normalize(cur), held.view) {
+			// The view changed: the grant never counts again, even if
+			// the view changes back within its lease (the witness may
+			// have moved the vote to another view meanwhile, and an
+			// answer saying so may have been lost).
+			held = Vote{}
+		}
 		ok := held.Counts(cur, c.clk.Now())
 		if ok != last {
 			c.log.Info("witness vote changed", "granted", ok, "view", cur, "reason", reason)
@@ -273,6 +284,9 @@ func (c *Client) Run(ctx context.Context, interval time.Duration, view func() ([
 			}
 			asking = true
 			v, dc := view()
+			if len(held.view) > 0 && !slices.Equal(normalize(v), held.view) {
+				held = Vote{} // as in publish
+			}
 			go func() {
 				actx, cancel := context.WithTimeout(ctx, interval)
 				defer cancel()
@@ -285,7 +299,9 @@ func (c *Client) Run(ctx context.Context, interval time.Duration, view func() ([
 			case a.err != nil:
 				c.log.Warn("witness did not answer", "err", a.err)
 			case a.resp.Granted:
-				held = Vote{view: normalize(a.view), until: a.until}
+				if cur, _ := view(); slices.Equal(normalize(cur), normalize(a.view)) {
+					held = Vote{view: normalize(a.view), until: a.until}
+				}
 			}
 			witnessTerm = max(witnessTerm, a.resp.Term)
 			if c.onVote != nil {

@@ -140,9 +140,9 @@ func New(cfg Config) (*Witness, error) {
 }
 
 // Vote answers one request.
-func (w *Witness) Vote(req Request) Response {
+func (w *Witness) Vote(req Request) (resp Response) {
 	view := normalize(req.View)
-	resp := Response{LeaseMS: w.lease.Milliseconds(), Nonce: req.Nonce}
+	resp = Response{LeaseMS: w.lease.Milliseconds(), Nonce: req.Nonce}
 	if req.Cluster != w.cluster {
 		resp.Reason = fmt.Sprintf("this witness serves cluster %q, not %q", w.cluster, req.Cluster)
 		return resp
@@ -155,6 +155,7 @@ func (w *Witness) Vote(req Request) Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.term = max(w.term, req.Term)
+	// resp is the named result: the holder and term go into every answer.
 	defer func() { resp.Holder, resp.Term = append([]string(nil), w.holder...), w.term }()
 	if now.Before(w.until) {
 		switch {
