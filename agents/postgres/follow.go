@@ -118,11 +118,15 @@ func (a *Agent) confLock(pgdata string) *sync.Mutex {
 func (r *run) followLoop(ctx context.Context, f *follower) {
 	defer close(f.done)
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	peers := r.cfg.peers(r.node)
 	views := make([]peerView, len(peers))
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	// The peer watchers end with ctx: cancel it before waiting for them
+	// (the loop also returns on its own, when the lease runs out).
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
 	for i, p := range peers {
 		wg.Go(func() { r.watchPeer(ctx, p, &views[i]) })
 	}
