@@ -39,6 +39,19 @@ func (c *Controller) dispatchFence(ctx context.Context, tr *transition, i int) {
 	if b := l.backoff[victim]; now.Before(b.next) {
 		return // retried at the next step after the backoff
 	}
+	if watchdogOnly(tr.cfg, victim) && l.present(victim) {
+		// The watchdog plugin only waits: it is sound for a node that
+		// is lost (it loses quorum, then stops or is reset), not for one
+		// that is up and quorate (a failed stop), which keeps feeding
+		// its watchdog. Fail, with backoff, until the node is lost.
+		rec := FenceRecord{Target: victim, Boot: l.boots[victim].ID, Action: "off", Device: strings.Join(devicesFor(tr.cfg, victim), "+"),
+			Executor: c.node, RequestedBy: c.node, Term: l.myTerm, Started: now, Completed: now,
+			Error: "the node is up: the watchdog plugin fences only a node that is lost (it then stops its resources or its watchdog resets it); its resources stay blocked until it is lost"}
+		c.persistFence(rec)
+		c.fenceDone(ctx, c.node, rec)
+		c.fail(tr, i, rec.Error)
+		return
+	}
 	fencer := ""
 	if victim != c.node && l.joined[c.node] != nil {
 		fencer = c.node

@@ -2,11 +2,14 @@ package controller
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ward-ha/ward/heartbeat"
+	"github.com/ward-ha/ward/internal/clock/clocktest"
+	"github.com/ward-ha/ward/policy"
 	"github.com/ward-ha/ward/resources"
 )
 
@@ -60,5 +63,40 @@ func TestWatchdogHealth(t *testing.T) {
 		{Resource: "vip", Action: resources.ActionStop, Code: resources.OK, Seq: 3}}}
 	if ok, why := health(); !ok {
 		t.Fatalf("health(no quorum, everything stopped) = false, %q; want true", why)
+	}
+}
+
+// TestDispatchFenceWatchdogRefusesPresentNode: a node that is up (a
+// failed stop) cannot be fenced through the watchdog plugin, which only
+// waits: the fence fails at once, is recorded as failed, backs off, and
+// nothing is sent to a fencer.
+func TestDispatchFenceWatchdogRefusesPresentNode(t *testing.T) {
+	src := strings.Replace(clusterPolicy(3, ""), "plugin = \"lab\"", "plugin = \"watchdog\"", 1)
+	src = strings.Replace(src, "no_quorum_policy = \"stop\"\n", "no_quorum_policy = \"stop\"\nwatchdog_timeout = \"6s\"\n", 1)
+	cfg, err := policy.Parse("t.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := OpenStore(t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := &Controller{node: "n1", store: st, clk: clocktest.NewFake(time.Unix(1000, 0)), log: slog.New(slog.DiscardHandler)}
+	c.loop.init(cfg, PolicyState{})
+	c.loop.mem = heartbeat.Membership{Members: []heartbeat.Member{
+		{Name: "n1", Self: true, State: heartbeat.StateAlive}, {Name: "n2", State: heartbeat.StateAlive}, {Name: "n3", State: heartbeat.StateAlive}}}
+	tr := &transition{cfg: cfg, t: policy.Transition{Actions: []policy.Action{{ID: 0, Kind: policy.ActionFence, Node: "n2"}}},
+		state: make([]actState, 1), deadline: make([]time.Time, 1)}
+	c.dispatchFence(context.Background(), tr, 0)
+	if tr.state[0] != actFailed || !tr.aborted {
+		t.Fatalf("dispatchFence(watchdog, n2 up): state %v aborted %t, want failed", tr.state[0], tr.aborted)
+	}
+	h := st.Fencing()
+	if len(h) != 1 || h[0].OK || h[0].Target != "n2" || !strings.Contains(h[0].Error, "watchdog plugin fences only a node that is lost") {
+		t.Fatalf("history = %+v, want one failed record for n2 naming the watchdog", h)
+	}
+	if b := c.loop.backoff["n2"]; b.failures != 1 {
+		t.Errorf("backoff of n2 = %+v, want one failure", b)
 	}
 }
