@@ -55,6 +55,8 @@ func main() {
 	soak := flag.Duration("soak", 0, "run the soak for this long instead of the catalogue (e.g. 10m)")
 	seed := flag.Int64("seed", 0, "soak: the seed of the fault schedule (default: from the clock, printed)")
 	interval := flag.Duration("interval", 30*time.Second, "soak: time between faults")
+	soakFaults := flag.String("soak-faults", "", "soak: comma-separated faults to draw from (default all: "+strings.Join(lab.SoakFaults(), ",")+")")
+	primaryOnly := flag.Bool("soak-primary-only", false, "soak: aim every fault at the primary's host")
 	verbose := flag.Bool("v", false, "log the harness's progress to stderr")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -97,7 +99,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	var ok bool
 	if *soak > 0 {
-		ok = runSoak(ctx, exe, *soak, *seed, *interval, *keep, log)
+		var fl []string
+		if *soakFaults != "" {
+			fl = strings.Split(*soakFaults, ",")
+		}
+		ok = runSoak(ctx, lab.SoakOptions{Prefix: "wardfs-", Exe: exe, Duration: *soak, Interval: *interval, Seed: *seed,
+			KeepDir: *keep, Log: log, Faults: fl, PrimaryOnly: *primaryOnly})
 	} else {
 		ok = runCatalogue(ctx, exe, sel, *keep, log)
 	}
@@ -144,13 +151,20 @@ func runCatalogue(ctx context.Context, exe string, sel []lab.Scenario, keep stri
 	return sum.Passed == len(sel) && sum.Violations == 0 && sum.Lost == 0
 }
 
-func runSoak(ctx context.Context, exe string, d time.Duration, seed int64, interval time.Duration, keep string, log *slog.Logger) bool {
-	if seed == 0 {
-		seed = time.Now().UnixNano() % 1_000_000
+func runSoak(ctx context.Context, o lab.SoakOptions) bool {
+	if o.Seed == 0 {
+		o.Seed = time.Now().UnixNano() % 1_000_000
 	}
-	fmt.Printf("soak: %v, a fault every %v, seed %d (replay: go run ./bench/catalogue --soak %v --seed %d)\n", d, interval, seed, d, seed)
-	res := lab.RunSoak(ctx, lab.SoakOptions{Prefix: "wardfs-", Exe: exe, Duration: d, Interval: interval, Seed: seed, KeepDir: keep, Log: log,
-		Progress: func(line string) { fmt.Println(line) }})
+	replay := fmt.Sprintf("go run ./bench/catalogue --soak %v --interval %v --seed %d", o.Duration, o.Interval, o.Seed)
+	if len(o.Faults) > 0 {
+		replay += " --soak-faults " + strings.Join(o.Faults, ",")
+	}
+	if o.PrimaryOnly {
+		replay += " --soak-primary-only"
+	}
+	fmt.Printf("soak: %v, a fault every %v, seed %d (replay: %s)\n", o.Duration, o.Interval, o.Seed, replay)
+	o.Progress = func(line string) { fmt.Println(line) }
+	res := lab.RunSoak(ctx, o)
 	for _, v := range res.Violations {
 		fmt.Printf("    violation: %s\n", v)
 	}

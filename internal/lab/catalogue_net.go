@@ -59,7 +59,7 @@ func netScenarios() []Scenario {
 			"a primary that hears the others but is not heard loses its lease and is fenced; no two primaries"),
 		{
 			Name:   "flapping-link",
-			Fault:  "the primary's switch port goes down for 0.5 s and up for 1 s, again and again for 20 s (each cut shorter than failure detection, about 0.8-1 s)",
+			Fault:  "the primary's switch port goes down for 0.3 s and up for 1 s, again and again for 20 s (each cut shorter than the lan profile's failure detection)",
 			Expect: "never two primaries; the host is either kept or fenced (if a cut outlasted failure detection); once the link is stable, the cluster converges (a fenced host boots and rejoins)",
 			Proves: "a flapping link cannot make ward run PostgreSQL twice or lose a write",
 			Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
@@ -77,7 +77,7 @@ func netScenarios() []Scenario {
 						return err
 					}
 					cuts++
-					pause(ctx, 500*time.Millisecond)
+					pause(ctx, 300*time.Millisecond)
 					if !c.Running(p) {
 						break
 					}

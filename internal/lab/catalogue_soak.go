@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -31,6 +32,21 @@ type SoakOptions struct {
 	Log *slog.Logger
 	// Progress, when set, gets one line per fault.
 	Progress func(string)
+	// Faults, when set, restricts the faults drawn to these names
+	// (SoakFaults lists them).
+	Faults []string
+	// PrimaryOnly aims every fault at the primary's host (the canary's
+	// host for canary faults) instead of a random host half the time.
+	PrimaryOnly bool
+}
+
+// SoakFaults returns the names of the faults the soak draws from.
+func SoakFaults() []string {
+	var n []string
+	for _, f := range soakFaults {
+		n = append(n, f.name)
+	}
+	return n
 }
 
 // SoakResult is the outcome of a soak.
@@ -140,6 +156,20 @@ func RunSoak(ctx context.Context, o SoakOptions) SoakResult {
 		res.Error = "the cluster did not start: " + err.Error()
 		return res
 	}
+	faults := soakFaults
+	if len(o.Faults) > 0 {
+		faults = nil
+		for _, f := range soakFaults {
+			if slices.Contains(o.Faults, f.name) {
+				faults = append(faults, f)
+			}
+		}
+		if len(faults) != len(o.Faults) {
+			res.Error = fmt.Sprintf("unknown soak fault in %v (known: %v)", o.Faults, SoakFaults())
+			c.Close("")
+			return res
+		}
+	}
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed))
 	soakStart := time.Now()
 	end := soakStart.Add(o.Duration)
@@ -148,9 +178,9 @@ func RunSoak(ctx context.Context, o SoakOptions) SoakResult {
 		if d := time.Until(slot); d > 0 {
 			pause(ctx, d)
 		}
-		f := soakFaults[rng.IntN(len(soakFaults))]
+		f := faults[rng.IntN(len(faults))]
 		v := 1 + rng.IntN(c.L.cfg.Nodes)
-		if f.name == "vip-removed" || rng.IntN(2) == 0 {
+		if f.name == "vip-removed" || rng.IntN(2) == 0 || o.PrimaryOnly {
 			if p, err := c.Primary(ctx, 5*time.Second); err == nil {
 				v = p
 			}
