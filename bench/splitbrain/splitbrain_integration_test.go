@@ -15,7 +15,7 @@ import (
 
 // runCampaign builds ward and runs a short campaign in mode (root, lab):
 // every run must end with a single survivor.
-func runCampaign(t *testing.T, mode string, runs int) {
+func runCampaign(t *testing.T, mode string, runs int, extra ...string) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Fatal("the split-brain campaign needs root (network namespaces)")
@@ -26,7 +26,7 @@ func runCampaign(t *testing.T, mode string, runs int) {
 	}
 	var out, errb bytes.Buffer
 	n := strconv.Itoa(runs)
-	code := run([]string{"--ward", exe, "--runs", n, "--mode", mode, "--dir", filepath.Join(t.TempDir(), "lab")}, &out, &errb)
+	code := run(append([]string{"--ward", exe, "--runs", n, "--mode", mode, "--dir", filepath.Join(t.TempDir(), "lab")}, extra...), &out, &errb)
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	var s summary
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
@@ -41,13 +41,15 @@ func runCampaign(t *testing.T, mode string, runs int) {
 func TestIntegrationSplitBrainFence(t *testing.T) { runCampaign(t, "fence", 3) }
 
 // TestIntegrationSplitBrainWitness: two nodes and a witness, no fencing;
-// the link between the hosts cut, then the DC's host isolated (the
-// other side takes over with the witness's vote).
-func TestIntegrationSplitBrainWitness(t *testing.T) { runCampaign(t, "witness", 3) }
+// the link between the hosts cut twice (n1, then n2 as the victim): both
+// still reach the witness, which keeps its vote for the DC's side.
+func TestIntegrationSplitBrainWitness(t *testing.T) { runCampaign(t, "witness", 2, "--cut", "peer") }
 
 // TestIntegrationSplitBrainWatchdog: a witness for quorum and watchdog
-// fencing through the lab's simulated watchdog.
-func TestIntegrationSplitBrainWatchdog(t *testing.T) { runCampaign(t, "watchdog", 3) }
+// fencing through the lab's simulated watchdog; each host isolated from
+// everything once (n1, the DC, first: n2 takes over after counting it
+// fenced at watchdog_timeout).
+func TestIntegrationSplitBrainWatchdog(t *testing.T) { runCampaign(t, "watchdog", 2, "--cut", "drop") }
 
 // TestSplitBrainRefusesUnknownMode: a mode that does not exist is a usage
 // error.
