@@ -244,6 +244,26 @@ func (c *Controller) checkMembershipChange(to *policy.Config) error {
 	return nil
 }
 
+// forgetFlags drops the runtime flags (standby, maintenance) of removed
+// nodes, as Pacemaker purges a removed node's attributes: a node added
+// back later starts without the standby that drained it. The flags are
+// versioned by term, as SetNode does.
+func (c *Controller) forgetFlags(removed []string) {
+	l := &c.loop
+	nf := map[string]nodeFlags{}
+	drop := false
+	for k, v := range l.flags {
+		if slices.Contains(removed, k) {
+			drop = true
+			continue
+		}
+		nf[k] = v
+	}
+	if drop {
+		l.flags, l.flagsTerm = nf, l.myTerm
+	}
+}
+
 // heldBy lists what node x may run, as the DC knows it: its report's
 // active resources and the starts sent to it without a result.
 func (c *Controller) heldBy(x string) []string {

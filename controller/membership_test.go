@@ -104,6 +104,13 @@ func TestMembershipGrowThenShrink(t *testing.T) {
 	if r := h.running("r4"); len(r) != 1 || slices.Contains(r, "n4") {
 		t.Errorf("r4 runs on %v after the removal, want one of n1-n3", r)
 	}
+	kept := make(chan bool, 1)
+	if err := h.nodes[dc].ctrl.call(ctx, func(context.Context) { _, ok := h.nodes[dc].ctrl.loop.flags["n4"]; kept <- ok }); err != nil {
+		t.Fatal(err)
+	}
+	if <-kept {
+		t.Errorf("the DC keeps n4's runtime flags (standby) after its removal, want them forgotten")
+	}
 }
 
 func TestMembershipRemovalRefusedWhileAStayingNodeIsDown(t *testing.T) {

@@ -119,12 +119,14 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 	// (it learns that it was removed and stops); the DC waits for the
 	// acknowledgements of the nodes the new policy lists.
 	targets := l.presentNodes()
+	removed := diffMembership(l.cfg, cfg).removed
 	epoch := l.pol.Epoch + 1
 	if err := c.store.SavePolicy(epoch, src); err != nil {
 		reply <- applyReply{err: api.Errorf(api.CodeInternal, "save the policy on the DC: %v", err)}
 		return
 	}
 	c.adopt(cfg, c.store.Policy())
+	c.forgetFlags(removed) // membership.go: a node added back later starts clean
 	l.conflict = ""
 	res.Applied, res.Epoch = true, epoch
 	p := &pendingApply{epoch: epoch, waiting: map[string]bool{}, deadline: c.clk.Now().Add(applyWait), result: res, reply: reply}
