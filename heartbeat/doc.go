@@ -24,9 +24,18 @@
 //     link). A message sent over several links is delivered once.
 //  5. Publish this node's state with SetTerm, SetEpoch and, when a
 //     witness exists, SetWitnessGranted. These never block.
+//  6. When a new policy is persisted, call Reconfigure with its node list
+//     and quorum options (admission, re-joins and votes follow at once)
+//     and SetJoinState with the encoded live policy, which members hand
+//     to nodes that join them; FetchJoinState is how a new node gets it
+//     (ward daemon --join), and TakePeerJoinState returns what a member
+//     handed to this node when it joined.
 //
 // Only configured nodes (and the witness) are admitted: memberlist's alive
-// and merge delegates refuse anything else, and the refusal is logged.
+// and merge delegates refuse anything else, and the refusal is logged. A
+// refused node can still see the members it merged (memberlist answers
+// anyone's probes), so the controller also stops a node that learns from
+// a member's join state that the live policy no longer lists it.
 // memberlist callbacks never block: they update state under a lock and
 // wake the Run loop with a non-blocking send on a one-slot channel.
 //
