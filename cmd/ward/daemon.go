@@ -119,6 +119,9 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 			log.Info("real-time scheduling on (SCHED_RR, agents run at normal priority)", "priority", rtprio.DefaultPriority)
 		}
 	}
+	if err := checkStateDir(o.stateDir, log); err != nil { // security_files.go
+		return err
+	}
 	store, err := controller.OpenStore(o.stateDir, log)
 	if err != nil {
 		return err
