@@ -95,8 +95,9 @@ func (c *Cluster) Reconfigure(m Members) error {
 	for _, l := range c.links {
 		nonBlocking(l.rejoinNow)
 	}
-	added, removed := diffNames(old, nodes)
-	c.log.Info("node list changed", "added", added, "removed", removed, "nodes", len(nodes))
+	if added, removed := diffNames(old, nodes); len(added)+len(removed) > 0 {
+		c.log.Info("node list changed", "added", added, "removed", removed, "nodes", len(nodes))
+	}
 	return warn
 }
 
