@@ -25,9 +25,12 @@ func TestReconfigureGrowThenShrink(t *testing.T) {
 	// n4 starts with a policy that lists it; the others do not list it
 	// yet and refuse it.
 	n4 := start(t, nw, four, "n4", nil)
-	waitFor(t, cs[0].Cluster, 5*time.Second, "n4's attempt refused", func(Membership) bool {
-		return strings.Contains(cs[0].logs.String(), `node=n4`)
-	})
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(cs[0].logs.String(), `node=n4`); {
+		if time.Now().After(deadline) {
+			t.Fatalf("n1 did not log refusing n4 within 5 s")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a log
+	}
 	if _, ok := cs[0].Membership().Member("n4"); ok {
 		t.Fatalf("n1 lists n4 before its policy does: %s", describe(cs[0].Membership()))
 	}
