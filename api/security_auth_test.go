@@ -2,7 +2,10 @@ package api
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
@@ -235,5 +238,40 @@ func TestSecuritySocketModes(t *testing.T) {
 		if err != nil || fi.Mode().Perm() != tc.want {
 			t.Errorf("mode of %s = %v (%v), want %04o", tc.path, fi.Mode().Perm(), err, tc.want)
 		}
+	}
+}
+
+// TestSecurityTLSVersions: the TCP listener refuses TLS before 1.2.
+func TestSecurityTLSVersions(t *testing.T) {
+	test, pool := selfSigned(t)
+	// The daemon's own configuration, loaded from PEM files.
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	der, err := x509.MarshalECPrivateKey(test.Certificates[0].PrivateKey.(*ecdsa.PrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: test.Certificates[0].Certificate[0]}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600)
+	cfg, err := TLSConfig(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf := &keyFake{fakeBackend: &fakeBackend{status: ClusterStatus{Node: "n1"}}}
+	base := serveSecurity(t, kf, cfg)
+	for _, tc := range []struct {
+		name string
+		max  uint16
+		ok   bool
+	}{{"TLS 1.0", tls.VersionTLS10, false}, {"TLS 1.1", tls.VersionTLS11, false}, {"TLS 1.2", tls.VersionTLS12, true}, {"TLS 1.3", tls.VersionTLS13, true}} {
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS10, MaxVersion: tc.max}}}
+		resp, err := hc.Get(base + "/health")
+		if err == nil {
+			resp.Body.Close()
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("%s client: err = %v, want ok %t", tc.name, err, tc.ok)
+		}
+		hc.CloseIdleConnections()
 	}
 }
