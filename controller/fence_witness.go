@@ -25,11 +25,13 @@ type witnessState struct {
 
 // SetWitnessVote records the vote the witness client holds and the
 // highest term the witness has heard of (witness.ClientConfig.OnVote).
-// It returns once the controller's loop has taken it, so the loop knows
-// the vote (and the witness's term) before the heartbeat reports it
-// granted.
+// It returns once the controller's loop has applied it, so the loop
+// knows the vote (and has observed the witness's term) before the
+// heartbeat reports the vote granted.
 func (c *Controller) SetWitnessVote(ctx context.Context, v witness.Vote, witnessTerm uint64) error {
-	return c.call(ctx, func(context.Context) {
+	done := make(chan struct{})
+	if err := c.call(ctx, func(context.Context) {
+		defer close(done)
 		l := &c.loop
 		l.witness = witnessState{vote: v, term: witnessTerm}
 		if witnessTerm > c.store.Term().Seen {
@@ -38,7 +40,11 @@ func (c *Controller) SetWitnessVote(ctx context.Context, v witness.Vote, witness
 			c.observe(witnessTerm, "")
 		}
 		l.dirty = true
-	})
+	}); err != nil {
+		return err
+	}
+	_, err := wait(ctx, done)
+	return err
 }
 
 // WitnessInfo returns what the witness client sends: whether this node

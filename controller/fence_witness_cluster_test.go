@@ -111,3 +111,27 @@ func TestClusterWitnessIgnoresVoteOfOtherView(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterWitnessTermRaisesClaims: the witness's highest term (from
+// the other side of a split) is observed before the vote counts, so
+// this node's next claim is above it.
+func TestClusterWitnessTermRaisesClaims(t *testing.T) {
+	h := witnessHarness(t, "")
+	for _, n := range h.sortedNodes() {
+		h.start(n)
+	}
+	h.eventually(20*time.Second, "a DC", func() bool { return h.dc() != "" })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n2 := h.nodes["n2"]
+	if err := n2.ctrl.SetWitnessVote(ctx, witness.Vote{}, 50); err != nil {
+		t.Fatal(err)
+	}
+	if seen := n2.store.Term().Seen; seen < 50 {
+		t.Fatalf("term seen by n2 after the witness reported 50 = %d, want 50 or more", seen)
+	}
+	h.eventually(20*time.Second, "a DC elected above the witness's term", func() bool {
+		st := h.status("n1")
+		return st.DC != "" && st.Term > 50
+	})
+}
