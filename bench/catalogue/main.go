@@ -45,7 +45,21 @@ type summary struct {
 	Acked      int          `json:"acked"`
 	LoadAvg    string       `json:"loadavg"`
 	Seconds    float64      `json:"seconds"`
-	Results    []lab.Result `json:"results"`
+	// Tree is the git commit the ward binary was built from, with the
+	// number of files changed in the working tree (a shared tree moves).
+	Tree    string       `json:"tree"`
+	Results []lab.Result `json:"results"`
+}
+
+// treeState returns "COMMIT+N" (N files changed in the working tree).
+func treeState() string {
+	head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	st, _ := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output()
+	n := len(strings.Fields(strings.TrimSpace(string(st)))) / 2
+	return fmt.Sprintf("%s+%d", strings.TrimSpace(string(head)), n)
 }
 
 func main() {
@@ -91,6 +105,8 @@ func main() {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
+	tree := treeState()
+	fmt.Printf("ward built from %s (commit + files changed in the working tree)\n", tree)
 	exe, cleanup, err := buildWard()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "catalogue:", err)
@@ -106,7 +122,7 @@ func main() {
 		ok = runSoak(ctx, lab.SoakOptions{Prefix: "wardfs-", Exe: exe, Duration: *soak, Interval: *interval, Seed: *seed,
 			KeepDir: *keep, Log: log, Faults: fl, PrimaryOnly: *primaryOnly})
 	} else {
-		ok = runCatalogue(ctx, exe, sel, *keep, log)
+		ok = runCatalogue(ctx, exe, sel, *keep, log, tree)
 	}
 	stop()
 	cleanup()
@@ -115,9 +131,9 @@ func main() {
 	}
 }
 
-func runCatalogue(ctx context.Context, exe string, sel []lab.Scenario, keep string, log *slog.Logger) bool {
+func runCatalogue(ctx context.Context, exe string, sel []lab.Scenario, keep string, log *slog.Logger, tree string) bool {
 	start := time.Now()
-	sum := summary{Scenarios: len(sel), Failed: []string{}}
+	sum := summary{Scenarios: len(sel), Failed: []string{}, Tree: tree}
 	fmt.Printf("%-30s %-4s %10s %10s %4s %12s %7s  %s\n", "scenario", "ok", "recover_s", "max_gap_s", "viol", "acked/lost", "time_s", "outcome")
 	for _, sc := range sel {
 		if ctx.Err() != nil {
