@@ -37,14 +37,14 @@ import (
 
 // summary is the JSON last line of a catalogue run.
 type summary struct {
-	Scenarios  int          `json:"scenarios"`
-	Passed     int          `json:"passed"`
-	Failed     []string     `json:"failed"`
-	Violations int          `json:"violations"`
-	Lost       int          `json:"lost"`
-	Acked      int          `json:"acked"`
-	LoadAvg    string       `json:"loadavg"`
-	Seconds    float64      `json:"seconds"`
+	Scenarios  int      `json:"scenarios"`
+	Passed     int      `json:"passed"`
+	Failed     []string `json:"failed"`
+	Violations int      `json:"violations"`
+	Lost       int      `json:"lost"`
+	Acked      int      `json:"acked"`
+	LoadAvg    string   `json:"loadavg"`
+	Seconds    float64  `json:"seconds"`
 	// Tree is the git commit the ward binary was built from, with the
 	// number of files changed in the working tree (a shared tree moves).
 	Tree    string       `json:"tree"`
