@@ -69,6 +69,8 @@ func keyCluster(t *testing.T, n int, key []byte) (string, []*keyNode) {
 		}
 		nodes = append(nodes, nd)
 	}
+	// A resource runs during the rotation: it must not move or fail.
+	b.WriteString("[[primitive]]\nid = \"web\"\nagent = \"dummy\"\n\n[[primitive.op]]\nname = \"monitor\"\ninterval = \"1s\"\ntimeout = \"5s\"\n")
 	pol := filepath.Join(dir, "policy.toml")
 	if err := os.WriteFile(pol, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
@@ -173,6 +175,8 @@ func TestSecurityKeyRotateDaemons(t *testing.T) {
 	waitStatus(t, ns[0], 30*time.Second, "n1 and n2 online with a DC", online("n1", "n2"))
 	waitStatus(t, ns[1], 30*time.Second, "n1 and n2 online with a DC", online("n1", "n2"))
 
+	waitStatus(t, ns[0], 30*time.Second, "web started", func(st api.ClusterStatus) bool { return webOn(st) != "" })
+	webNode := webOn(ns[0].statusNow(t))
 	out, err := runKeyCmd("rotate", "--socket", ns[0].socket)
 	if err == nil || !strings.Contains(err.Error(), "n3") || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("ward key rotate with n3 absent = %q, %v; want a refusal naming n3 and --force", out, err)
@@ -222,6 +226,9 @@ func TestSecurityKeyRotateDaemons(t *testing.T) {
 		}
 	}
 	waitStatus(t, ns[0], 5*time.Second, "n1 and n2 still online", online("n1", "n2"))
+	if st := ns[0].statusNow(t); webOn(st) != webNode || len(st.FailedActions) != 0 {
+		t.Errorf("after the rotation web runs on %q (was %q), failed actions %+v: want it untouched", webOn(st), webNode, st.FailedActions)
+	}
 
 	// n3 comes back with the old key: refused.
 	ns[2].start(t, pol)
@@ -249,6 +256,27 @@ func TestSecurityKeyRotateDaemons(t *testing.T) {
 	}
 	ns[2].start(t, pol)
 	waitStatus(t, ns[0], 30*time.Second, "n3 online with the copied key file", online("n1", "n2", "n3"))
+}
+
+// webOn returns the node the resource web is started on ("" none).
+func webOn(st api.ClusterStatus) string {
+	for _, r := range st.Resources {
+		if r.ID == "web" && r.Role == "Started" {
+			return r.Node
+		}
+	}
+	return ""
+}
+
+func (n *keyNode) statusNow(t *testing.T) api.ClusterStatus {
+	t.Helper()
+	cl := api.NewClient(n.socket)
+	defer cl.CloseIdleConnections()
+	st, err := cl.Status(context.Background())
+	if err != nil {
+		t.Fatalf("%s status: %v", n.name, err)
+	}
+	return st
 }
 
 func fingerprintsOf(kr heartbeat.Keyring) []string {
