@@ -66,6 +66,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated scenario names (default: all)")
 	list := flag.Bool("list", false, "list the scenarios and exit")
 	keep := flag.String("keep", "", "keep the logs of failed scenarios (or of the soak) under this folder")
+	keepAll := flag.Bool("keep-all", false, "with --keep: keep the logs of passed scenarios too")
 	soak := flag.Duration("soak", 0, "run the soak for this long instead of the catalogue (e.g. 10m)")
 	seed := flag.Int64("seed", 0, "soak: the seed of the fault schedule (default: from the clock, printed)")
 	interval := flag.Duration("interval", 30*time.Second, "soak: time between faults")
@@ -122,7 +123,7 @@ func main() {
 		ok = runSoak(ctx, lab.SoakOptions{Prefix: "wardfs-", Exe: exe, Duration: *soak, Interval: *interval, Seed: *seed,
 			KeepDir: *keep, Log: log, Faults: fl, PrimaryOnly: *primaryOnly})
 	} else {
-		ok = runCatalogue(ctx, exe, sel, *keep, log, tree)
+		ok = runCatalogue(ctx, sel, lab.RunOptions{Prefix: "wardfc-", Exe: exe, KeepDir: *keep, KeepAll: *keepAll, Log: log}, tree)
 	}
 	stop()
 	cleanup()
@@ -131,7 +132,7 @@ func main() {
 	}
 }
 
-func runCatalogue(ctx context.Context, exe string, sel []lab.Scenario, keep string, log *slog.Logger, tree string) bool {
+func runCatalogue(ctx context.Context, sel []lab.Scenario, ro lab.RunOptions, tree string) bool {
 	start := time.Now()
 	sum := summary{Scenarios: len(sel), Failed: []string{}, Tree: tree}
 	fmt.Printf("%-30s %-4s %10s %10s %4s %12s %7s  %s\n", "scenario", "ok", "recover_s", "max_gap_s", "viol", "acked/lost", "time_s", "outcome")
@@ -139,7 +140,7 @@ func runCatalogue(ctx context.Context, exe string, sel []lab.Scenario, keep stri
 		if ctx.Err() != nil {
 			break
 		}
-		res := lab.RunScenario(ctx, sc, lab.RunOptions{Prefix: "wardfc-", Exe: exe, KeepDir: keep, Log: log})
+		res := lab.RunScenario(ctx, sc, ro)
 		sum.Results = append(sum.Results, res)
 		sum.Violations += len(res.Violations)
 		sum.Lost += res.Lost

@@ -79,8 +79,11 @@ type RunOptions struct {
 	Prefix string
 	// Exe is the ward binary the hosts run.
 	Exe string
-	// KeepDir, when set, receives the logs of every failed scenario.
+	// KeepDir, when set, receives the logs of every failed scenario
+	// (of every scenario with KeepAll).
 	KeepDir string
+	// KeepAll keeps the logs of passed scenarios too.
+	KeepAll bool
 	// Log receives progress.
 	Log *slog.Logger
 	// Timeout bounds one scenario (default 6 minutes).
@@ -141,7 +144,7 @@ func RunScenario(ctx context.Context, sc Scenario, ro RunOptions) Result {
 		}
 	}
 	keep := ""
-	if !res.Pass && ro.KeepDir != "" {
+	if (!res.Pass || ro.KeepAll) && ro.KeepDir != "" {
 		keep = filepath.Join(ro.KeepDir, sc.Name)
 		res.LogsKept = keep
 	}
