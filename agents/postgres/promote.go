@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,7 +30,9 @@ const catchUpTimeout = 5 * time.Second
 //
 // ok false: refuse, with the outcome to report.
 func (r *run) beforePromote(ctx context.Context, conn *pgx.Conn, rec record) (resources.Outcome, bool) {
+	t0 := r.a.clk.Now()
 	peers := r.probePeers(ctx)
+	r.log.Info("postgres: peers checked before promoting", "took", r.a.clk.Now().Sub(t0).Round(time.Millisecond), "peers", peerSummary(peers))
 	for _, p := range peers {
 		if p.err == nil && p.primary {
 			return r.fail(resources.ErrGeneric, "promote: refusing: node %s already answers as a primary; two primaries would diverge", p.node), false
@@ -112,4 +115,23 @@ func (r *run) pgPromote(ctx context.Context, conn *pgx.Conn) error {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+// peerSummary says what each peer answered, for the log.
+func peerSummary(ps []peerState) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		switch {
+		case p.err != nil:
+			b.WriteString(p.node + ": unreachable")
+		case p.primary:
+			b.WriteString(p.node + ": primary")
+		default:
+			b.WriteString(p.node + ": standby at " + p.pos.String())
+		}
+	}
+	return b.String()
 }
