@@ -90,6 +90,9 @@ type RunOptions struct {
 	Timeout time.Duration
 }
 
+// Warmup is how long the writer runs before a scenario's fault.
+const Warmup = 2 * time.Second
+
 // RunScenario builds a fresh cluster, runs sc on it, then checks every
 // acknowledged write and collects the violations.
 func RunScenario(ctx context.Context, sc Scenario, ro RunOptions) Result {
@@ -116,7 +119,14 @@ func RunScenario(ctx context.Context, sc Scenario, ro RunOptions) Result {
 		return res
 	}
 	rec := &Record{}
-	runErr := sc.Run(ctx, c, rec)
+	// Two seconds of acknowledged writes before the fault, so that the
+	// final check has something to lose.
+	var runErr error
+	if _, err := c.WaitAck(ctx, time.Now().Add(Warmup), 30*time.Second); err != nil {
+		runErr = fmt.Errorf("no write acknowledged before the fault: %w", err)
+	} else {
+		runErr = sc.Run(ctx, c, rec)
+	}
 	end := time.Now()
 	acked, lost, werr := c.CheckWrites(ctx)
 	res.Acked, res.Lost = acked, lost
