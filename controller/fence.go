@@ -178,7 +178,7 @@ func (c *Controller) persistFence(r FenceRecord) {
 // fence of a node's latest boot makes it clean, and what it ran is gone.
 func (c *Controller) recordFence(r FenceRecord) {
 	l := &c.loop
-	if !r.OK || r.Boot == "" {
+	if !r.OK || r.Boot == "" || c.coveredEarlierLoss(r) {
 		return
 	}
 	if l.fencedOK[r.Target] == nil {

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"encoding/hex"
+	"time"
 )
 
 // This file cancels a fence whose victim came back with a new boot: the
@@ -41,9 +42,11 @@ func (c *Controller) fenceContext(ctx context.Context, target, boot string) (con
 }
 
 // cancelStaleFences cancels fences whose victim is present again in a
-// later boot. Called on every membership change.
+// later boot, and ends the cover of a watchdog fence whose victim is back
+// (noteWatchdogReturns). Called on every membership change.
 func (c *Controller) cancelStaleFences() {
 	l := &c.loop
+	c.noteWatchdogReturns()
 	for _, r := range l.fences {
 		if r.cancelled || r.boot == "" {
 			continue
@@ -59,4 +62,43 @@ func (c *Controller) cancelStaleFences() {
 				"node", r.target, "fenced_boot", short(r.boot), "new_boot", short(now))
 		}
 	}
+}
+
+// noteWatchdogReturns records when each node was last seen present, and
+// forgets the fencing of a node fenced only through the watchdog plugin
+// once it is back with the same boot. Watchdog fencing does not end a
+// boot (a node that stopped its resources in time stays up): its record
+// covers the loss it followed, not a later one, so the next loss of that
+// boot makes the node unclean again and it is fenced again. recordFence
+// ignores, for the same reason, a watchdog record that started before
+// the node was last seen present (a member's history replayed at join).
+func (c *Controller) noteWatchdogReturns() {
+	l := &c.loop
+	now := c.clk.Now()
+	for _, m := range l.mem.Members {
+		if m.Witness || m.Self || !m.State.Present() {
+			continue
+		}
+		if l.lastPresent == nil {
+			l.lastPresent = map[string]time.Time{}
+		}
+		l.lastPresent[m.Name] = now
+		if !m.HasMeta || !watchdogOnly(l.cfg, m.Name) {
+			continue
+		}
+		boot := hex.EncodeToString(m.Meta.BootID[:])
+		if l.fencedOK[m.Name][boot] {
+			delete(l.fencedOK[m.Name], boot)
+			c.log.Info("a node fenced through the watchdog is back with the same boot: that fencing no longer covers a later loss",
+				"node", m.Name, "boot", short(boot))
+		}
+	}
+}
+
+// coveredEarlierLoss reports whether r is a watchdog fencing of a node
+// seen present since it started: it covered an earlier loss.
+func (c *Controller) coveredEarlierLoss(r FenceRecord) bool {
+	l := &c.loop
+	seen, ok := l.lastPresent[r.Target]
+	return ok && watchdogOnly(l.cfg, r.Target) && r.Started.Before(seen)
 }

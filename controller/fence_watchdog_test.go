@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"encoding/hex"
 	"log/slog"
 	"strings"
 	"testing"
@@ -98,5 +99,54 @@ func TestDispatchFenceWatchdogRefusesPresentNode(t *testing.T) {
 	}
 	if b := c.loop.backoff["n2"]; b.failures != 1 {
 		t.Errorf("backoff of n2 = %+v, want one failure", b)
+	}
+}
+
+// TestWatchdogFenceCoversOneLoss: a node fenced through the watchdog that
+// comes back with the same boot is clean only for the loss that was
+// fenced: once seen present its record no longer counts, and a replay
+// of that record (a member's history at join) does not either; a fence
+// started after it was last seen counts.
+func TestWatchdogFenceCoversOneLoss(t *testing.T) {
+	src := strings.Replace(clusterPolicy(3, ""), "plugin = \"lab\"", "plugin = \"watchdog\"", 1)
+	src = strings.Replace(src, "no_quorum_policy = \"stop\"\n", "no_quorum_policy = \"stop\"\nwatchdog_timeout = \"6s\"\n", 1)
+	cfg, err := policy.Parse("t.toml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktest.NewFake(time.Unix(1000, 0))
+	c := &Controller{node: "n1", clk: clk, log: slog.New(slog.DiscardHandler)}
+	c.loop.init(cfg, PolicyState{})
+	var id [16]byte
+	id[0] = 7
+	boot := hex.EncodeToString(id[:])
+	c.loop.boots["n2"] = bootInfo{ID: boot, Started: 1}
+	old := FenceRecord{Target: "n2", Boot: boot, OK: true, Device: "lab-power", Started: clk.Now().Add(-time.Second)}
+	c.recordFence(old)
+	if !c.loop.fencedOK["n2"][boot] {
+		t.Fatal("recordFence(first watchdog fence of n2) did not mark the boot fenced")
+	}
+	// n2 is back with the same boot.
+	c.loop.mem = heartbeat.Membership{Members: []heartbeat.Member{
+		{Name: "n1", Self: true, State: heartbeat.StateAlive},
+		{Name: "n2", State: heartbeat.StateAlive, HasMeta: true, Meta: heartbeat.Meta{BootID: id}}}}
+	c.noteWatchdogReturns()
+	if c.loop.fencedOK["n2"][boot] {
+		t.Fatal("n2 back with the same boot: still counted fenced, want its fencing consumed")
+	}
+	c.recordFence(old) // replayed from a member's history
+	if c.loop.fencedOK["n2"][boot] {
+		t.Fatal("a replayed record of the earlier loss marked n2 fenced again")
+	}
+	// n2 is lost again; a new fence starts later and counts.
+	clk.Advance(10 * time.Second)
+	c.loop.mem.Members[1].State = heartbeat.StateDead
+	c.noteWatchdogReturns()
+	if !c.unclean("n2") {
+		t.Fatal("n2 lost again: not unclean, want it fenced again")
+	}
+	c.recordFence(FenceRecord{Target: "n2", Boot: boot, OK: true, Started: clk.Now()})
+	if !c.loop.fencedOK["n2"][boot] || c.unclean("n2") {
+		t.Fatal("the fence of the second loss did not make n2 clean")
 	}
 }

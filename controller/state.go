@@ -67,6 +67,9 @@ type loopState struct {
 	witness witnessState
 	// ops are operator fences run on other members (backend_fence.go).
 	ops opFences
+	// lastPresent is when each node was last seen present
+	// (fence_cancel.go: watchdog fencing covers one loss only).
+	lastPresent map[string]time.Time
 
 	// Member side.
 	// guard: starts and promotions accepted here (guard.go).
