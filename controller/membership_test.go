@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -134,5 +135,76 @@ func TestMembershipRemovalRefusedWhileAStayingNodeIsDown(t *testing.T) {
 	_, err := h.apply(dc, clusterPolicy(3, vipPolicy))
 	if err == nil || !strings.Contains(err.Error(), "node "+victim+" is not up") {
 		t.Errorf("ApplyPolicy(remove n4 while %s is down) = %v, want a refusal naming %s", victim, err, victim)
+	}
+}
+
+// policyWithout returns clusterPolicy(n, vipPolicy) without node drop.
+func policyWithout(t *testing.T, n int, drop string) string {
+	t.Helper()
+	src := clusterPolicy(n, vipPolicy)
+	block := fmt.Sprintf("[[node]]\nname = %q\naddresses = [\"10.1.0.%s:7946\"]\n\n", drop, strings.TrimPrefix(drop, "n"))
+	if !strings.Contains(src, block) {
+		t.Fatalf("no block for %s in the policy", drop)
+	}
+	src = strings.Replace(src, block, "", 1)
+	return strings.NewReplacer(fmt.Sprintf("%q, ", drop), "", fmt.Sprintf(", %q", drop), "").Replace(src)
+}
+
+func TestMembershipRemovalOfLostNodeWaitsForItsFencing(t *testing.T) {
+	h := newHarness(t, clusterPolicy(4, vipPolicy))
+	for _, n := range h.sortedNodes() {
+		h.start(n)
+	}
+	var dc string
+	h.eventually(15*time.Second, "a DC and vip running", func() bool { dc = h.dc(); return dc != "" && len(h.running("vip")) == 1 })
+	victim := "n4"
+	if dc == victim {
+		t.Fatalf("n4 is the DC; n1 sorts first and should be")
+	}
+	h.mu.Lock()
+	h.fenceFails[victim] = true
+	h.mu.Unlock()
+	h.crash(victim)
+	h.eventually(10*time.Second, victim+" seen lost", func() bool {
+		m, _ := h.nodes[dc].hb.Membership().Member(victim)
+		return !m.State.Present()
+	})
+	src := policyWithout(t, 4, victim)
+	if _, err := h.apply(dc, src); err == nil || !strings.Contains(err.Error(), "lost and not fenced") {
+		t.Errorf("ApplyPolicy(remove the unfenced %s) = %v, want a refusal until it is fenced", victim, err)
+	}
+	h.mu.Lock()
+	h.fenceFails[victim] = false
+	h.mu.Unlock()
+	h.eventually(40*time.Second, "the removal accepted once "+victim+" is fenced", func() bool {
+		res, err := h.apply(dc, src)
+		return err == nil && res.Applied
+	})
+	if q := h.nodes[dc].hb.Membership().Quorum; q.Total != 3 || !q.Quorate {
+		t.Errorf("quorum after removing %s = %+v, want total 3, quorate", victim, q)
+	}
+}
+
+func TestMembershipDCCannotRemoveItself(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy))
+	for _, n := range h.sortedNodes() {
+		h.start(n)
+	}
+	var dc string
+	h.eventually(15*time.Second, "a DC and vip running", func() bool { dc = h.dc(); return dc != "" && len(h.running("vip")) == 1 })
+	var err error
+	h.eventually(10*time.Second, "every member joined", func() bool {
+		_, err = h.apply(dc, policyWithout(t, 3, dc))
+		return err == nil || !strings.Contains(err.Error(), "has not confirmed")
+	})
+	if err == nil || !strings.Contains(err.Error(), "a DC cannot remove itself") {
+		t.Errorf("ApplyPolicy(remove the DC %s) = %v, want a refusal", dc, err)
+	}
+	// A dry run says the same, as a warning.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := h.nodes[dc].ctrl.ApplyPolicy(ctx, api.ApplyRequest{Source: policyWithout(t, 3, dc), DryRun: true})
+	if err != nil || res.Applied || !strings.Contains(strings.Join(res.Warnings, "\n"), "a DC cannot remove itself") {
+		t.Errorf("dry run of removing the DC = %+v, %v; want a warning that applying would be refused", res, err)
 	}
 }
