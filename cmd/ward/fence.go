@@ -58,7 +58,8 @@ itself through a power device.
 Exit status: 0 when the node is fenced, 1 when fencing failed, was
 refused or was not confirmed, 2 on usage errors.`,
 		Example: `  ward fence node2
-  ward fence node2 --off --yes --policy /etc/ward/policy.toml
+  ward fence node2 --off --yes
+  ward fence node2 --local --policy /etc/ward/policy.toml   # the cluster is down
   ward fence history`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -77,7 +78,7 @@ refused or was not confirmed, 2 on usage errors.`,
 	f.BoolVar(&o.off, "off", false, "power the node off (default: each device's action, reboot unless set)")
 	f.BoolVar(&o.reboot, "reboot", false, "reset the node")
 	f.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
-	f.StringVar(&o.policy, "policy", "", "policy file with the fencing devices (default: the live policy of --state-dir)")
+	f.StringVar(&o.policy, "policy", "", "with --local (or no daemon): policy file with the fencing devices (default: the live policy of --state-dir)")
 	f.StringVar(&o.stateDir, "state-dir", "/var/lib/ward", "state directory (live policy and fencing history) when the daemon is stopped")
 	f.StringVar(&o.node, "node", host, "this node's name in the policy")
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
