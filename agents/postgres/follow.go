@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"time"
 
@@ -33,10 +34,20 @@ const followInterval = 100 * time.Millisecond
 type follower struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	cfg    Config // the parameters it runs with
 
 	// mu guards until.
 	mu    sync.Mutex
 	until time.Time
+}
+
+func (f *follower) running() bool {
+	select {
+	case <-f.done:
+		return false
+	default:
+		return true
+	}
 }
 
 func (f *follower) extend(t time.Time) {
@@ -70,21 +81,27 @@ func (a *Agent) stopFollower(key string) {
 }
 
 // follow starts r's follower, or extends its lease, until now + lease.
+// A follower started with other parameters (the policy changed) is
+// replaced.
 func (a *Agent) follow(r *run, lease time.Duration) {
 	until := a.clk.Now().Add(lease)
+	key := r.followKey()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if f := a.followers[r.followKey()]; f != nil {
-		select {
-		case <-f.done:
-		default:
-			f.extend(until)
-			return
-		}
+	f := a.followers[key]
+	if f != nil && f.running() && reflect.DeepEqual(f.cfg, r.cfg) {
+		f.extend(until)
+		a.mu.Unlock()
+		return
+	}
+	a.mu.Unlock()
+	if f != nil {
+		a.stopFollower(key) // the loop takes a.mu (confLock): not while holding it
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &follower{cancel: cancel, done: make(chan struct{}), until: until}
-	a.followers[r.followKey()] = f
+	f = &follower{cancel: cancel, done: make(chan struct{}), until: until, cfg: r.cfg}
+	a.mu.Lock()
+	a.followers[key] = f
+	a.mu.Unlock()
 	rr := *r
 	rr.probe = false
 	go rr.followLoop(ctx, f)

@@ -76,6 +76,24 @@ func TestFollowerLeaseEnds(t *testing.T) {
 	if g == nil || g == f {
 		t.Fatalf("follow after the lease ended = %p, want a new follower (old %p)", g, f)
 	}
+	// Same lease, same parameters: the same follower.
+	a.follow(r, time.Minute)
+	if cur := current(a, r); cur != g {
+		t.Fatalf("follow with the same parameters replaced the follower (%p -> %p)", g, cur)
+	}
+	// New parameters (the policy changed): a new follower, the old one ended.
+	r2 := *r
+	r2.cfg.NodeHosts = map[string]HostPort{"a": {Host: "127.0.0.1", Port: 1}, "c": {Host: "127.0.0.1", Port: closedPort(t)}}
+	a.follow(&r2, time.Minute)
+	if cur := current(a, r); cur == g || cur == nil {
+		t.Fatalf("follow with new node_hosts kept the old follower")
+	}
+	select {
+	case <-g.done:
+	default:
+		t.Fatal("the follower with the old parameters still runs")
+	}
+	g = current(a, r)
 	stopped := make(chan struct{})
 	go func() { a.stopFollower(r.followKey()); close(stopped) }()
 	select {
@@ -88,4 +106,10 @@ func TestFollowerLeaseEnds(t *testing.T) {
 	default:
 		t.Error("stopFollower returned before the follower ended")
 	}
+}
+
+func current(a *Agent, r *run) *follower {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.followers[r.followKey()]
 }
