@@ -61,7 +61,12 @@ const (
 //     it shortens the timeout to the minimum; with 2 it needs none, and
 //     a single missed probe round became a death after 400 ms under
 //     load (docs/benchmarks.md). Two-node clusters have nobody to
-//     confirm: the minimum applies at once.
+//     confirm: the minimum applies at once. The other knobs stay at
+//     memberlist's values on purpose: 3 indirect checks (with three
+//     nodes the one other member is asked), awareness up to 8 (an
+//     observer that misses nacks slows its own probes), and the 100 ms
+//     ack timeout (a longer one only leaves less of the interval to the
+//     indirect and TCP probes; the interval bounds a probe round anyway).
 //   - wan: tolerates round trips of several hundred milliseconds; dead
 //     in about 5 s.
 //   - conservative: memberlist's own LAN defaults, for noisy or
