@@ -69,6 +69,7 @@ func netScenarios() []Scenario {
 				}
 				r.Fault()
 				cuts := 0
+				var first string
 				for end := time.Now().Add(20 * time.Second); time.Now().Before(end); {
 					if !c.Running(p) {
 						break // fenced: its port stays down
@@ -76,6 +77,7 @@ func netScenarios() []Scenario {
 					if err := c.L.Cut(ctx, p, CutLink); err != nil {
 						return err
 					}
+					down := time.Now()
 					cuts++
 					pause(ctx, 300*time.Millisecond)
 					if !c.Running(p) {
@@ -84,9 +86,12 @@ func netScenarios() []Scenario {
 					if err := c.L.Heal(ctx, p); err != nil {
 						return err
 					}
+					if first == "" {
+						first = fmt.Sprintf(" (first cut %s-%s)", down.Format("15:04:05.000"), time.Now().Format("15:04:05.000"))
+					}
 					pause(ctx, time.Second)
 				}
-				r.Notef("%d cuts of %s", cuts, c.L.Name(p))
+				r.Notef("%d cuts of %s%s", cuts, c.L.Name(p), first)
 				return recoverAll(ctx, c, r)
 			},
 		},
