@@ -283,7 +283,20 @@ func (c *Controller) sendReportIfDirty(ctx context.Context) {
 	if !l.reportDirty || l.dcName == "" || l.dcTerm != c.store.Term().Seen || l.probing {
 		return
 	}
-	c.sendReport(ctx, l.dcName, l.dcTerm, false)
+	// Never a report before every resource of the policy was probed in
+	// this boot: the DC takes any report as this node's state, and one
+	// sent by a fresh daemon (following a DC it just heard of) said it
+	// ran nothing while a resource from before a crash still ran here.
+	// Found by the simulation (seed 5313, two-active vip): the join
+	// request was lost, this report stood in for the answer, and the DC
+	// started vip elsewhere.
+	l.reportDirty = false
+	dc, term := l.dcName, l.dcTerm
+	c.probeThen(ctx, func(ctx context.Context) {
+		if l.dcName == dc && l.dcTerm == term {
+			c.sendReport(ctx, dc, term, false)
+		}
+	})
 }
 
 // onReports handles the executor's results: monitor changes and
