@@ -42,7 +42,7 @@ type Cluster struct {
 	changes chan struct{} // to the caller: snapshot changed (buffer 1)
 	msgs    chan Message
 	ready   chan struct{} // closed by Run once every link is up
-	dedup   dedup
+	replay  replayFilter  // duplicates and replays (replay.go)
 
 	// keyMu guards mlKeyring, the keyring every link shares, and
 	// serializes keyring changes (keyring.go).
@@ -225,7 +225,7 @@ func (c *Cluster) Broadcast(payload []byte) error {
 	if len(payload) > MaxBroadcast {
 		return fmt.Errorf("heartbeat: broadcast of %d bytes is more than %d", len(payload), MaxBroadcast)
 	}
-	b := c.envelope(false, payload)
+	b := envelope{from: c.cfg.Self, boot: c.boot, seq: c.msgSeq.Add(1), payload: payload}.encode()
 	for _, l := range c.links {
 		l.queue.QueueBroadcast(broadcast(b))
 	}
@@ -251,16 +251,18 @@ func (c *Cluster) SendReliable(ctx context.Context, to string, payload []byte) e
 	if !c.running.Load() {
 		return ErrNotRunning
 	}
-	b := c.envelope(true, payload)
 	type target struct {
 		l *link
 		n memberlist.Node
+		b []byte // addressed to the boot of to this link's gossip shows (replay.go)
 	}
 	var targets []target
+	seq := c.msgSeq.Add(1) // one number on every link: the receiver keeps one copy
 	c.mu.Lock()
 	for _, l := range c.links {
-		if p := l.peers[to]; p != nil && p.state.Present() {
-			targets = append(targets, target{l, p.node})
+		if p := l.peers[to]; p != nil && p.state.Present() && p.hasMeta {
+			e := envelope{reliable: true, from: c.cfg.Self, boot: c.boot, to: p.meta.BootID, seq: seq, payload: payload}
+			targets = append(targets, target{l, p.node, e.encode()})
 		}
 	}
 	c.mu.Unlock()
@@ -273,17 +275,13 @@ func (c *Cluster) SendReliable(ctx context.Context, to string, payload []byte) e
 			return err
 		}
 		n := t.n
-		err := t.l.ml.SendReliable(&n, b)
+		err := t.l.ml.SendReliable(&n, t.b)
 		if err == nil {
 			return nil
 		}
 		errs = append(errs, fmt.Errorf("link %d: %w", t.l.idx, err))
 	}
 	return fmt.Errorf("heartbeat: send to %s: %w", to, errors.Join(errs...))
-}
-
-func (c *Cluster) envelope(reliable bool, payload []byte) []byte {
-	return envelope{reliable: reliable, from: c.cfg.Self, boot: c.boot, seq: c.msgSeq.Add(1), payload: payload}.encode()
 }
 
 // receive handles a user message from link idx: decode, check, dedup,
@@ -298,7 +296,7 @@ func (c *Cluster) receive(idx int, b []byte) {
 		c.log.Warn("dropping a message from a node that is not in the policy", "link", idx, "from", e.from)
 		return
 	}
-	if !c.dedup.first(e) {
+	if !c.acceptMessage(idx, e) {
 		return
 	}
 	m := Message{From: e.from, Reliable: e.reliable, Payload: append([]byte(nil), e.payload...)}

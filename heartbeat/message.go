@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 )
 
 // Message is a small message from another node, received through
@@ -30,28 +29,33 @@ const (
 	maxNameLen = 255
 )
 
-// envelope is the wire form of a Message:
+// envelope is the wire form of a Message (version 2):
 //
-//	version(1) kind(1) len(name)(1) name bootID(16) seq(uvarint) payload
+//	version(1) kind(1) len(name)(1) name bootID(16) [to(16)] seq(uvarint) payload
 //
-// (bootID, seq) identifies a message from one daemon instance, so copies
-// that arrive over several links are dropped.
+// (bootID, seq) identifies a message from one daemon instance: seq grows
+// with every message that instance sends, so copies that arrive over
+// several links, and replays, are dropped (replay.go). to, in reliable
+// messages only, is the boot id of the receiver as the sender knows it:
+// a message is delivered only to that instance of the receiver.
+// Version 1 (no to) is refused: it had no replay protection.
 type envelope struct {
 	reliable bool
 	from     string
 	boot     [16]byte
+	to       [16]byte
 	seq      uint64
 	payload  []byte
 }
 
 const (
-	envVersion   = 1
+	envVersion   = 2
 	envBroadcast = 1
 	envReliable  = 2
 )
 
 func (e envelope) encode() []byte {
-	b := make([]byte, 0, 3+len(e.from)+16+binary.MaxVarintLen64+len(e.payload))
+	b := make([]byte, 0, 3+len(e.from)+32+binary.MaxVarintLen64+len(e.payload))
 	kind := byte(envBroadcast)
 	if e.reliable {
 		kind = envReliable
@@ -59,6 +63,9 @@ func (e envelope) encode() []byte {
 	b = append(b, envVersion, kind, byte(len(e.from)))
 	b = append(b, e.from...)
 	b = append(b, e.boot[:]...)
+	if e.reliable {
+		b = append(b, e.to[:]...)
+	}
 	b = binary.AppendUvarint(b, e.seq)
 	return append(b, e.payload...)
 }
@@ -70,7 +77,7 @@ func decodeEnvelope(b []byte) (envelope, error) {
 		return e, errors.New("heartbeat: message truncated")
 	}
 	if b[0] != envVersion {
-		return e, fmt.Errorf("heartbeat: message version %d is not supported", b[0])
+		return e, fmt.Errorf("heartbeat: message version %d is not supported (this node speaks %d); run the same ward version on every node", b[0], envVersion)
 	}
 	switch b[1] {
 	case envBroadcast:
@@ -87,6 +94,13 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	e.from = string(b[:n])
 	copy(e.boot[:], b[n:n+16])
 	b = b[n+16:]
+	if e.reliable {
+		if len(b) < 16 {
+			return envelope{}, errors.New("heartbeat: message truncated")
+		}
+		copy(e.to[:], b[:16])
+		b = b[16:]
+	}
 	seq, k := binary.Uvarint(b)
 	if k <= 0 {
 		return envelope{}, errors.New("heartbeat: message has a bad sequence number")
@@ -101,54 +115,4 @@ func decodeEnvelope(b []byte) (envelope, error) {
 		return envelope{}, fmt.Errorf("heartbeat: message payload is %d bytes, more than %d", len(e.payload), limit)
 	}
 	return e, nil
-}
-
-// dedupWindow is how far behind the highest sequence number a message
-// may arrive and still be delivered.
-const dedupWindow = 4096
-
-// dedup remembers recently delivered messages per sender instance.
-type dedup struct {
-	// mu guards the following.
-	mu      sync.Mutex
-	senders map[string]*senderWindow
-}
-
-type senderWindow struct {
-	boot [16]byte
-	high uint64
-	seen map[uint64]struct{}
-}
-
-// first reports whether e is seen for the first time, and records it.
-func (d *dedup) first(e envelope) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.senders == nil {
-		d.senders = map[string]*senderWindow{}
-	}
-	w := d.senders[e.from]
-	if w == nil || w.boot != e.boot {
-		// A new sender instance (restart): start afresh.
-		w = &senderWindow{boot: e.boot, seen: map[uint64]struct{}{}}
-		d.senders[e.from] = w
-	}
-	if w.high > dedupWindow && e.seq <= w.high-dedupWindow {
-		return false // too old to tell: drop rather than risk a duplicate
-	}
-	if _, ok := w.seen[e.seq]; ok {
-		return false
-	}
-	w.seen[e.seq] = struct{}{}
-	if e.seq > w.high {
-		w.high = e.seq
-		if len(w.seen) > 2*dedupWindow {
-			for s := range w.seen {
-				if w.high > dedupWindow && s <= w.high-dedupWindow {
-					delete(w.seen, s)
-				}
-			}
-		}
-	}
-	return true
 }
