@@ -37,11 +37,11 @@ const maxRetired = 16
 type replayVerdict int
 
 const (
-	replayAccept    replayVerdict = iota
-	replayDuplicate               // seen, or too far behind the window to tell
-	replayOldBoot                 // a boot the sender no longer advertises
-	replayUnknownBoot             // a boot the sender's gossip does not show (yet)
-	replayOtherTarget             // addressed to another boot of this node
+	replayAccept      replayVerdict = iota
+	replayDuplicate                 // seen, or too far behind the window to tell
+	replayOldBoot                   // a boot the sender no longer advertises
+	replayUnknownBoot               // a boot the sender's gossip does not show (yet)
+	replayOtherTarget               // addressed to another boot of this node
 )
 
 func (v replayVerdict) String() string {
