@@ -220,6 +220,7 @@ func (c *Controller) sendAction(ctx context.Context, tr *transition, i int, node
 		}
 		l.maybe[node][rs.ID] = rs
 	}
+	m.NodeBoot = c.actionBoot(node) // replay.go: refused by another boot of node
 	tr.state[i] = actInflight
 	tr.deadline[i] = deadline
 	tr.inflight++

@@ -29,6 +29,10 @@ func (c *Controller) onAction(ctx context.Context, from string, m message) {
 		refuse(fmt.Sprintf("stale term %d: this node has seen term %d", m.Term, seen))
 		return
 	}
+	if why := c.admitAction(m); why != "" {
+		refuse(why) // replay.go: another boot's, late or replayed
+		return
+	}
 	c.follow(from, m.Term)
 	if a.Node != c.node {
 		refuse("the action is for node " + a.Node)

@@ -84,6 +84,9 @@ type actionMsg struct {
 	Target string `json:"target,omitempty"`
 	// Boot is the target's boot id, recorded with the fencing result.
 	Boot string `json:"boot,omitempty"`
+	// NodeBoot is the boot id of Node the DC addresses: another boot of
+	// Node refuses the action (replay.go).
+	NodeBoot string `json:"node_boot,omitempty"`
 }
 
 // resultMsg is the outcome of one action.

@@ -72,6 +72,9 @@ type loopState struct {
 	lastPresent map[string]time.Time
 
 	// Member side.
+	// marks: the newest transition received here (replay.go).
+	marks actionMark
+
 	// guard: starts and promotions accepted here (guard.go).
 	guard       startGuard
 	inflight    map[string]policy.ActionKind // resource -> action running here
