@@ -181,9 +181,12 @@ func (c *Cluster) advertisedBoots(name string) [][16]byte {
 }
 
 // acceptMessage runs the replay filter on e, received on link idx, and
-// logs a refusal (duplicates quietly: several links and gossip
-// retransmissions deliver copies; the rest at most once a minute per
-// sender and reason).
+// logs a refusal at most once a minute per sender and reason. Duplicates
+// are dropped quietly: several links and gossip retransmissions deliver
+// copies. A message across a restart (the sender's new boot before its
+// gossip, or a message to this node's previous boot) is expected for a
+// moment and logged as information; one from a boot the sender no longer
+// advertises is a warning.
 func (c *Cluster) acceptMessage(idx int, e envelope) bool {
 	v := c.replay.check(e, c.boot, c.advertisedBoots(e.from))
 	switch v {
@@ -192,9 +195,14 @@ func (c *Cluster) acceptMessage(idx int, e envelope) bool {
 	case replayDuplicate:
 		return false
 	}
-	if c.firstInMinute("replay/" + e.from + "/" + v.String()) {
-		c.log.Warn("dropping a message that may be a replay: memberlist's encryption does not stop a host on the gossip network from sending captured traffic again; if this repeats, check who can reach the gossip ports",
-			"from", e.from, "link", idx, "reason", v.String(), "sender_boot", hex.EncodeToString(e.boot[:]), "seq", e.seq)
+	if !c.firstInMinute("replay/" + e.from + "/" + v.String()) {
+		return false
 	}
+	args := []any{"from", e.from, "link", idx, "reason", v.String(), "sender_boot", hex.EncodeToString(e.boot[:]), "seq", e.seq}
+	if v == replayOldBoot {
+		c.log.Warn("dropping a message from an earlier boot of its sender: a late copy, or captured traffic replayed by a host on the gossip network (memberlist's encryption does not stop replays); if this repeats, check who can reach the gossip ports", args...)
+		return false
+	}
+	c.log.Info("dropping a message sent across a restart; expected for a moment after a node restarts; if it repeats, captured traffic may be being replayed on the gossip network", args...)
 	return false
 }
