@@ -221,6 +221,7 @@ func (c *Controller) sendAction(ctx context.Context, tr *transition, i int, node
 		l.maybe[node][rs.ID] = rs
 	}
 	m.NodeBoot = c.actionBoot(node) // replay.go: refused by another boot of node
+	m.DeadlineNS = deadline.UnixNano()
 	tr.state[i] = actInflight
 	tr.deadline[i] = deadline
 	tr.inflight++
@@ -275,8 +276,13 @@ func (c *Controller) onResult(ctx context.Context, from string, m message) {
 	if res.Resource != nil {
 		exact := tr != nil && m.Term == l.myTerm && m.Transition == tr.id && res.ID >= 0 && res.ID < len(tr.state) &&
 			tr.state[res.ID] == actInflight && tr.t.Actions[res.ID].Resource == res.Resource.ID && tr.t.Actions[res.ID].Node == from
-		l.settleMaybe(from, *res.Resource, exact)
-		if !l.applyResult(from, res) { // seqs.go
+		applied := l.applyResult(from, res) // seqs.go
+		if exact || applied {
+			// A result older than the state held (late, or replayed:
+			// replay.go) settles nothing.
+			l.settleMaybe(from, *res.Resource, exact)
+		}
+		if !applied {
 			c.log.Debug("ignoring an action result older than the state held", "node", from, "resource", res.Resource.ID, "seq", res.Seq)
 		}
 		if r := l.joined[from]; r != nil && r != l.known[from] {

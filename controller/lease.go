@@ -37,6 +37,7 @@ func (c *Controller) onPing(ctx context.Context, from string, m message) {
 		return
 	}
 	c.follow(from, m.Term)
+	l.marks.sawDCClock(m.Term, int64(m.Seq)) // replay.go: actions the DC gave up on are refused
 	l.lastPong, l.pingDC = c.clk.Now(), from
 	c.send(ctx, from, message{Kind: msgPong, Term: m.Term, Seq: m.Seq})
 }

@@ -87,6 +87,10 @@ type actionMsg struct {
 	// NodeBoot is the boot id of Node the DC addresses: another boot of
 	// Node refuses the action (replay.go).
 	NodeBoot string `json:"node_boot,omitempty"`
+	// DeadlineNS is when the DC counts the action failed without a
+	// result (Unix ns, the DC's clock, as in its pings): a member whose
+	// latest ping from that DC is later refuses it (replay.go).
+	DeadlineNS int64 `json:"deadline_ns,omitempty"`
 }
 
 // resultMsg is the outcome of one action.

@@ -30,10 +30,22 @@ func TestReplayActionMark(t *testing.T) {
 		{4, 1, 0, false},
 	}
 	for _, s := range steps {
-		why := k.admit(s.term, s.tr, s.id)
+		why := k.admit(s.term, s.tr, s.id, 0)
 		if (why == "") != s.ok {
 			t.Errorf("admit(term %d, transition %d, action %d) = %q, want accepted %v", s.term, s.tr, s.id, why, s.ok)
 		}
+	}
+	// The DC's deadline against the DC's clock from its pings.
+	k.sawDCClock(4, 1000)
+	k.sawDCClock(4, 900) // pings may cross: the clock never goes back
+	if why := k.admit(4, 2, 0, 999); !strings.Contains(why, "after the DC's deadline") {
+		t.Errorf("admit(deadline 999, DC clock 1000) = %q, want refused after the deadline", why)
+	}
+	if why := k.admit(4, 2, 0, 1001); why != "" {
+		t.Errorf("admit(deadline 1001, DC clock 1000) = %q, want accepted", why)
+	}
+	if why := k.admit(5, 1, 0, 999); why != "" {
+		t.Errorf("admit(term 5, deadline 999, clock of term 4's DC) = %q, want accepted (another DC's clock)", why)
 	}
 }
 
@@ -96,10 +108,11 @@ func TestReplayActionRefusedInCluster(t *testing.T) {
 	if !ok {
 		t.Fatal("actionFor(start vip on n3) = false")
 	}
-	replay := func(boot [16]byte, transition uint64) {
+	replay := func(boot [16]byte, transition uint64, deadline int64) {
 		t.Helper()
 		a := *start
 		a.NodeBoot = hex.EncodeToString(boot[:])
+		a.DeadlineNS = deadline
 		b, err := encodeMessage(message{Kind: msgAction, Term: h.status(dc).Term, Transition: transition, Action: &a})
 		if err != nil {
 			t.Fatal(err)
@@ -125,7 +138,7 @@ func TestReplayActionRefusedInCluster(t *testing.T) {
 
 	// 1. The start of the first transition, after the stop of a later one.
 	mark := h.mark()
-	replay(n3.hb.BootID(), 1)
+	replay(n3.hb.BootID(), 1, 0)
 	refused(mark, "a late or replayed message")
 
 	// 2. After n3 restarted: the action names its previous boot. The
@@ -134,8 +147,26 @@ func TestReplayActionRefusedInCluster(t *testing.T) {
 	h.restart("n3")
 	h.eventually(15*time.Second, "n3 back with a DC", func() bool { return h.dc() != "" })
 	mark = h.mark()
-	replay(old, 1<<40)
+	replay(old, 1<<40, 0)
 	refused(mark, "it was sent before this node restarted, or replayed")
+
+	// 3. Held back until the DC gave up on it (its deadline, by the DC's
+	// clock, is before the DC's last ping): refused though nothing newer
+	// reached the restarted n3.
+	n := h.nodes["n3"]
+	h.eventually(5*time.Second, "n3 has a lease ping from the DC", func() bool {
+		pinged := make(chan bool, 1)
+		n.ctrl.post(ctx, func(context.Context) { pinged <- n.ctrl.loop.marks.dcClock != 0 })
+		select {
+		case p := <-pinged:
+			return p
+		case <-ctx.Done():
+			return false
+		}
+	})
+	mark = h.mark()
+	replay(n.hb.BootID(), 1<<40, time.Now().Add(-time.Minute).UnixNano())
+	refused(mark, "after the DC's deadline")
 	if r := h.running("vip"); len(r) != 1 || r[0] == "n3" {
 		t.Errorf("vip runs on %v, want one node other than n3", r)
 	}
