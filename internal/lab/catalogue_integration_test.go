@@ -52,3 +52,50 @@ func TestIntegrationCatalogue(t *testing.T) {
 		os.RemoveAll(keep)
 	}
 }
+
+// TestIntegrationCatalogueChecker checks the checker: on a healthy
+// cluster, the VIP added by hand to a standby's interface is reported as
+// two-active, and a standby promoted by hand as two-primaries.
+func TestIntegrationCatalogueChecker(t *testing.T) {
+	if err := CheckRoot(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := StartFaultCluster(ctx, FaultOptions{Prefix: "wardfct-", Exe: wardExe, Nodes: 3,
+		Policy: FaultPolicyOptions{PolicyOptions: PolicyOptions{Synchronous: true, Fast: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close("")
+	p, err := c.Primary(ctx, 30*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Standby(p)
+	if got := c.Inv.Violations(); len(got) != 0 {
+		t.Fatalf("Violations() on a healthy cluster = %v, want none", got)
+	}
+	if err := run(ctx, "ip", "-n", c.L.NS(s), "addr", "add", c.L.VIP()+"/24", "dev", HostIf); err != nil {
+		t.Fatal(err)
+	}
+	waitKind := func(kind string) {
+		t.Helper()
+		if err := retry(ctx, 10*time.Second, "a "+kind+" violation", func() error {
+			for _, v := range c.Inv.Violations() {
+				if v.Kind == kind {
+					return nil
+				}
+			}
+			return context.DeadlineExceeded
+		}); err != nil {
+			t.Errorf("Violations() after the fault = %v, want a %s: %v", c.Inv.Violations(), kind, err)
+		}
+	}
+	waitKind(InvTwoActive)
+	var ok bool
+	if err := c.L.QueryRow(ctx, s, "SELECT pg_promote()", &ok); err != nil || !ok {
+		t.Fatalf("pg_promote() on %s = %t, %v", c.L.Name(s), ok, err)
+	}
+	waitKind(InvTwoPrimaries)
+}
