@@ -2,7 +2,7 @@
 # Installs what ward's tests need on a fresh Debian 12 machine. Idempotent:
 # a package already installed is not fetched again.
 set -euo pipefail
-pkgs=(resource-agents fence-agents libxml2-utils iproute2 nftables iptables iputils-arping postgresql-15 procps psmisc ipmitool keepalived chromium pgbouncer)
+pkgs=(resource-agents fence-agents libxml2-utils iproute2 nftables iptables iputils-arping postgresql-15 procps psmisc ipmitool keepalived chromium pgbouncer stress-ng)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

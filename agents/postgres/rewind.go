@@ -46,6 +46,9 @@ func (r *run) rewindIfNeeded(ctx context.Context, primary peer) error {
 		return fmt.Errorf("run CHECKPOINT on new primary %s (pg_rewind must see its new timeline; the replication user %s needs pg_checkpoint or superuser): %s",
 			primary.node, r.cfg.ReplUser, r.redact(err.Error()))
 	}
+	if err := r.finishStandbyRecovery(ctx); err != nil {
+		return err
+	}
 	src := "--source-server=" + r.sourceServer(primary.hp)
 	if r.cfg.Rewind {
 		// Allowed: one pg_rewind run decides and acts ("no rewind
