@@ -224,7 +224,14 @@ func (s *sched) readFailures(p *srsc, node *snode, rs *ResourceStatus) {
 			}
 		}
 	}
-	if rs.Failed && s.startFailureIsFatal() && len(rs.Failures) > 0 && rs.Failures[len(rs.Failures)-1].Op == "start" {
+	// A failed start sets the fail count to INFINITY with
+	// start_failure_is_fatal, as Pacemaker does, and it stays so until a
+	// cleanup or the failure_timeout clears the failures: not only while
+	// the instance is still marked failed. Reading it from the failed
+	// flag alone lost the ban once the recovery's stop succeeded, and
+	// the start was retried on the same node about once a second for
+	// ever (docs/catalogue.md, Bug B).
+	if s.startFailureIsFatal() && failedStart(rs) {
 		count = int64(Infinity)
 	}
 	if count <= 0 {
@@ -259,6 +266,17 @@ func (s *sched) readFailures(p *srsc, node *snode, rs *ResourceStatus) {
 		}
 		s.bans[target.idx] = append(s.bans[target.idx], ban{node: node.idx, reason: ReasonMigrationThreshold, detail: detail})
 	}
+}
+
+// failedStart reports whether the failures recorded for an instance (since
+// its last cleanup) include a failed start.
+func failedStart(rs *ResourceStatus) bool {
+	for _, f := range rs.Failures {
+		if f.Op == "start" && f.Interval == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // configuredOnFail is the on_fail set on the operation, "" if none.
