@@ -148,6 +148,9 @@ type Controller struct {
 	// mship: growing and shrinking (membership.go); Run goroutine only.
 	mship membershipState
 	keys  keyRequests // key requests waiting for acks (backend_key.go)
+	// leave: clean leaves, this node's and others' (leave.go); Run
+	// goroutine only.
+	leave leaveState
 }
 
 // New checks cfg and returns a Controller. It starts nothing.
@@ -346,6 +349,9 @@ func (c *Controller) onWire(ctx context.Context, from string, b []byte) {
 	case msgState:
 		c.onState(ctx, from, m)
 	case msgAction:
+		if c.refuseWhileLeaving(ctx, from, m) { // leave.go
+			return
+		}
 		c.onAction(ctx, from, m)
 	case msgResult:
 		c.onResult(ctx, from, m)
@@ -373,6 +379,10 @@ func (c *Controller) onWire(ctx context.Context, from string, b []byte) {
 		c.onOpFence(ctx, from, m) // backend_fence.go
 	case msgOpFenced:
 		c.onOpFenced(ctx, from, m)
+	case msgLeave:
+		c.onLeave(ctx, from, m) // leave.go
+	case msgLeaveAck:
+		c.onLeaveAck(from, m)
 	}
 }
 

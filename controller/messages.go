@@ -272,6 +272,8 @@ func (m message) check() error {
 			return errors.New("no status")
 		}
 		return m.Status.check()
+	case msgLeave, msgLeaveAck: // leave.go
+		return checkLeave(m)
 	case msgKey, msgKeyAck:
 		if m.Seq == 0 || len(m.Source) == 0 {
 			return errors.New("key request or answer without id or body")

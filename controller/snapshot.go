@@ -43,6 +43,11 @@ func (c *Controller) snapshot() policy.Status {
 			ns.Resources = c.mayRun(n.Name)
 		default:
 			ns.State = policy.NodeOffline
+			if rec, ok := c.cleanLeave(n.Name); ok { // leave.go
+				// What maintenance left running when it left: held
+				// in place, and the node fenced if they become managed.
+				ns.Resources = cloneResources(rec.Resources)
+			}
 		}
 		st.Nodes = append(st.Nodes, ns)
 	}
@@ -52,7 +57,9 @@ func (c *Controller) snapshot() policy.Status {
 // unclean reports whether an absent node must be fenced before its
 // resources may run elsewhere: fencing is enabled, the node was seen
 // (by this node or a member) in a boot that no successful fencing
-// covers. A node nobody has seen since the cluster started is offline:
+// covers and that did not leave cleanly (leave.go: a clean leave lists
+// what still runs there, which the scheduler fences for only once it is
+// managed). A node nobody has seen since the cluster started is offline:
 // ward resources run only under a ward daemon, and a daemon that is up
 // joins. (Pacemaker's startup-fencing would fence it; see
 // docs/protocol.md.)
@@ -63,6 +70,11 @@ func (c *Controller) unclean(node string) bool {
 	}
 	b, ok := l.boots[node]
 	if !ok {
+		return false
+	}
+	if _, clean := c.cleanLeave(node); clean {
+		// leave.go: this boot left cleanly; what it still ran is in
+		// its record (snapshot lists it on the offline node).
 		return false
 	}
 	return !l.fencedOK[node][b.ID]

@@ -38,6 +38,9 @@ type daemonOptions struct {
 	// join and cluster: fetch the live policy from a member when the
 	// state directory holds none (daemon_join.go).
 	join, cluster string
+	// shutdownTimeout bounds the clean leave on SIGTERM
+	// (daemon_shutdown.go).
+	shutdown shutdownOptions
 }
 
 // newDaemonCmd returns `ward daemon`, the node daemon. The lead
@@ -85,6 +88,7 @@ policy that no longer lists it is applied.`,
 	f.StringVar(&o.cluster, "cluster", "", "the cluster's name ([cluster] name in the policy), with --join")
 	addOperateFlags(f, &o.op)
 	addFencingAidFlags(f, &o.fa)
+	addShutdownFlag(f, &o.shutdown)
 	return c
 }
 
@@ -192,7 +196,10 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 		return err
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
+	// ctx ends on SIGINT or SIGTERM: the node first leaves the cluster
+	// cleanly, then every component stops (daemon_shutdown.go).
+	stopReq := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	var wg sync.WaitGroup
 	runs := ops.start(ctrl, srv, store, cfg.Cluster.Name)
@@ -221,6 +228,7 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	for i, f := range aids {
 		run(fmt.Sprintf("fencing aid %d", i+1), f)
 	}
+	wg.Go(func() { leaveOnStop(stopReq, ctx, cancel, ctrl, o.shutdown.timeout, log) })
 	ops.ready()
 	log.Info("ward daemon started", "policy_epoch", store.Policy().Epoch, "socket", o.socket, "state_dir", o.stateDir)
 	wg.Wait()

@@ -1,0 +1,200 @@
+package controller
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ward-ha/ward/api"
+)
+
+// These tests are the clean leave (leave.go) and the ban after a failed
+// start (docs/catalogue.md, bugs D and B) on the in-process cluster.
+
+const preferN2 = `
+[[location]]
+id = "vip-prefers-n2"
+resource = "vip"
+node = "n2"
+score = "100"
+`
+
+// leave has node name leave the cluster as `ward daemon` does on
+// SIGTERM: Shutdown, then its daemon stops.
+func (h *harness) leave(name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := h.nodes[name].ctrl.Shutdown(ctx)
+	h.stop(name)
+	return err
+}
+
+// nodeState returns node's state in dc's status.
+func (h *harness) nodeState(dc, node string) string {
+	for _, n := range h.status(dc).Nodes {
+		if n.Name == node {
+			return n.State
+		}
+	}
+	return ""
+}
+
+// settledWithout waits until dc shows node in state want and a
+// complete transition, then watches a short window for a fence of node.
+func (h *harness) settledWithout(dc, node, want string, mark int) {
+	h.t.Helper()
+	h.eventually(10*time.Second, node+" "+want+" on "+dc+" and the transition complete", func() bool {
+		st := h.status(dc)
+		return h.nodeState(dc, node) == want && st.Transition != nil && st.Transition.State == "complete"
+	})
+	time.Sleep(700 * time.Millisecond) // observation window: no fence must happen
+	if i := h.eventIndex(mark, "fence", node, ""); i >= 0 {
+		h.t.Fatalf("%s was fenced after a clean leave", node)
+	}
+}
+
+func TestLeaveNothingRunningIsNotFenced(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
+	dc := startAll(t, h)
+	if dc != "n1" {
+		t.Fatalf("DC = %s, want n1", dc)
+	}
+	mark := h.mark()
+	if err := h.leave("n2"); err != nil {
+		t.Fatalf("Shutdown(n2) = %v, want nil", err)
+	}
+	h.settledWithout(dc, "n2", "offline", mark)
+	if r := h.running("vip"); len(r) != 1 || r[0] != "n1" {
+		t.Errorf("running(vip) = %v, want [n1]", r)
+	}
+	// The node comes back with a new boot and rejoins as usual.
+	h.start("n2")
+	h.eventually(10*time.Second, "n2 online again", func() bool { return h.nodeState(dc, "n2") == "online" })
+}
+
+func TestLeaveMovesRunningResourceFirst(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN2))
+	dc := startAll(t, h)
+	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
+		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
+	}
+	mark := h.mark()
+	if err := h.leave("n2"); err != nil {
+		t.Fatalf("Shutdown(n2) = %v, want nil", err)
+	}
+	stop := h.eventIndex(mark, "stop", "n2", "vip")
+	if stop < 0 {
+		t.Fatalf("vip was not stopped on n2 before it left")
+	}
+	h.settledWithout(dc, "n2", "offline", mark)
+	if r := h.running("vip"); len(r) != 1 || r[0] == "n2" {
+		t.Errorf("running(vip) = %v, want one node other than n2", r)
+	}
+}
+
+func TestLeaveUnderMaintenanceLeavesResourcesAndFencesOnlyOnceManaged(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN2))
+	dc := startAll(t, h)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.nodes[dc].ctrl.SetNode(ctx, api.NodeRequest{Node: "n2", Action: api.ActionMaintenance}); err != nil {
+		t.Fatalf("SetNode(n2 maintenance) = %v", err)
+	}
+	h.eventually(10*time.Second, "n2 sees itself in maintenance", func() bool {
+		for _, n := range h.status("n2").Nodes {
+			if n.Name == "n2" {
+				return n.Maintenance
+			}
+		}
+		return false
+	})
+	mark := h.mark()
+	begin := time.Now()
+	if err := h.leave("n2"); err != nil {
+		t.Fatalf("Shutdown(n2) under maintenance = %v, want nil", err)
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Errorf("Shutdown under maintenance took %v, want it at once (nothing to move)", d)
+	}
+	if i := h.eventIndex(mark, "stop", "n2", "vip"); i >= 0 {
+		t.Fatalf("vip stopped on n2 under maintenance")
+	}
+	h.settledWithout(dc, "n2", "offline", mark)
+	if r := h.running("vip"); len(r) != 1 || r[0] != "n2" {
+		t.Fatalf("running(vip) = %v, want [n2] (left alone)", r)
+	}
+	// Maintenance ends while n2 is away: vip still runs there for all
+	// the DC knows, so n2 is fenced before vip starts anywhere else.
+	if err := h.nodes[dc].ctrl.SetNode(ctx, api.NodeRequest{Node: "n2", Action: api.ActionReady}); err != nil {
+		t.Fatalf("SetNode(n2 ready) = %v", err)
+	}
+	h.eventually(15*time.Second, "vip recovered off n2", func() bool {
+		r := h.running("vip")
+		return len(r) == 1 && r[0] != "n2"
+	})
+	fence, start := h.eventIndex(mark, "fence", "n2", ""), h.eventIndex(mark, "start", "", "vip")
+	if fence < 0 || start < fence {
+		t.Fatalf("fence of n2 at %d, start of vip at %d; want the fence first", fence, start)
+	}
+}
+
+func TestLeaveWithoutAnnouncementIsFenced(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
+	dc := startAll(t, h)
+	// A leave of another boot (a replay, or forged) changes nothing.
+	b, err := encodeMessage(message{Kind: msgLeave, Term: 1, State: &nodeReport{Node: "n2", Boot: strings.Repeat("ab", 16)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := h.nodes[dc]
+	n.ctrl.post(context.Background(), func(ctx context.Context) { n.ctrl.onWire(ctx, "n2", b) })
+	h.eventually(5*time.Second, "the leave of another boot dropped", func() bool {
+		return strings.Contains(n.logs.String(), "dropping a leave of another boot")
+	})
+	mark := h.mark()
+	h.crash("n2")
+	h.eventually(10*time.Second, "n2 fenced after a hard kill", func() bool { return h.eventIndex(mark, "fence", "n2", "") >= 0 })
+}
+
+func TestFailedStartBansNodeAndIsNotRetried(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN2))
+	dir := h.nodes["n2"].agentDir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The start fails once; were it tried again it would succeed, and
+	// vip (preferring n2) would end there.
+	if err := os.WriteFile(filepath.Join(dir, "vip.fail-start"), []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range h.sortedNodes() {
+		h.start(name)
+	}
+	var dc string
+	h.eventually(15*time.Second, "one DC", func() bool { dc = h.dc(); return dc != "" })
+	h.eventually(15*time.Second, "vip running on a node other than n2", func() bool {
+		r := h.running("vip")
+		return len(r) == 1 && r[0] != "n2"
+	})
+	h.eventually(10*time.Second, "the transition complete", func() bool {
+		tr := h.status(dc).Transition
+		return tr != nil && tr.State == "complete"
+	})
+	time.Sleep(700 * time.Millisecond) // observation window: no retry on n2
+	if r := h.running("vip"); len(r) != 1 || r[0] == "n2" {
+		t.Errorf("running(vip) = %v, want one node other than n2 (banned after its failed start)", r)
+	}
+	if got := strings.Count(h.nodes["n2"].logs.String(), "injected fault"); got > 1 {
+		t.Errorf("n2 logs show %d injected start faults, want at most 1", got)
+	}
+	failed := false
+	for _, f := range h.status(dc).FailedActions {
+		failed = failed || (f.Resource == "vip" && f.Node == "n2" && f.Op == "start")
+	}
+	if !failed {
+		t.Errorf("status of %s: no failed start of vip on n2 listed: %+v", dc, h.status(dc).FailedActions)
+	}
+}
