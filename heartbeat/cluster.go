@@ -235,7 +235,8 @@ func (c *Cluster) Broadcast(payload []byte) error {
 // SendReliable sends payload (at most MaxReliable bytes) to the named
 // member over TCP, trying each link on which the member is present until
 // one succeeds. It blocks for up to the profile's TCP timeout per link;
-// ctx is checked between attempts.
+// ctx is checked between attempts. The message names the boot of to
+// that each link's gossip shows: another boot of to drops it (replay.go).
 func (c *Cluster) SendReliable(ctx context.Context, to string, payload []byte) error {
 	if len(payload) > MaxReliable {
 		return fmt.Errorf("heartbeat: message to %s of %d bytes is more than %d", to, len(payload), MaxReliable)
