@@ -442,6 +442,7 @@ func (c *Controller) onMembership() {
 		}
 	}
 	c.cancelStaleFences()
+	c.failActionsOfGoneBoots(prev) // leave_restart.go: that boot will never answer
 	c.checkPeerPolicy() // membership.go: was this node removed while away?
 	if prev.Quorum.Quorate != l.mem.Quorum.Quorate {
 		if l.mem.Quorum.Quorate {

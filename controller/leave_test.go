@@ -198,3 +198,43 @@ func TestFailedStartBansNodeAndIsNotRetried(t *testing.T) {
 		t.Errorf("status of %s: no failed start of vip on n2 listed: %+v", dc, h.status(dc).FailedActions)
 	}
 }
+
+func TestActionInFlightToLostNodeFailsAtOnce(t *testing.T) {
+	const slowStop = `
+[[primitive.op]]
+name = "stop"
+timeout = "60s"
+`
+	h := newHarness(t, clusterPolicy(3, vipPolicy+slowStop+preferN2))
+	dc := startAll(t, h)
+	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
+		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
+	}
+	fault := filepath.Join(h.nodes["n2"].agentDir, "vip.fail-stop")
+	if err := os.WriteFile(fault, []byte("hang\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.nodes[dc].ctrl.SetNode(ctx, api.NodeRequest{Node: "n2", Action: api.ActionStandby}); err != nil {
+		t.Fatalf("SetNode(n2 standby) = %v", err)
+	}
+	h.eventually(10*time.Second, "the stop of vip hanging on n2", func() bool {
+		_, err := os.Stat(fault) // the agent removes a one-time fault file as it applies it
+		return os.IsNotExist(err)
+	})
+	mark := h.mark()
+	lost := time.Now()
+	h.crash("n2")
+	// Without failing the stop at once, the DC would wait for its 60 s
+	// timeout before fencing n2.
+	h.eventually(15*time.Second, "vip recovered off n2", func() bool {
+		r := h.running("vip")
+		return len(r) == 1 && r[0] != "n2"
+	})
+	fence, start := h.eventIndex(mark, "fence", "n2", ""), h.eventIndex(mark, "start", "", "vip")
+	if fence < 0 || start < fence {
+		t.Fatalf("fence of n2 at %d, start of vip at %d; want the fence first", fence, start)
+	}
+	t.Logf("n2 lost with a stop in flight -> vip started elsewhere after %v", time.Since(lost).Round(time.Millisecond))
+}
