@@ -442,7 +442,8 @@ func (c *Controller) onMembership() {
 		}
 	}
 	c.cancelStaleFences()
-	c.failActionsOfGoneBoots(prev) // leave_restart.go: that boot will never answer
+	// leave_restart.go: an action to a boot that is gone never answers.
+	c.failActionsOfGoneBoots(prev)
 	c.checkPeerPolicy() // membership.go: was this node removed while away?
 	if prev.Quorum.Quorate != l.mem.Quorum.Quorate {
 		if l.mem.Quorum.Quorate {
