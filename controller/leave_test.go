@@ -238,3 +238,24 @@ timeout = "60s"
 	}
 	t.Logf("n2 lost with a stop in flight -> vip started elsewhere after %v", time.Since(lost).Round(time.Millisecond))
 }
+
+func TestLeaveOfTheDCMovesItsResourcesAndIsNotFenced(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
+	dc := startAll(t, h)
+	if r := h.running("vip"); dc != "n1" || len(r) != 1 || r[0] != "n1" {
+		t.Fatalf("DC = %s, vip on %v; want both n1", dc, r)
+	}
+	mark := h.mark()
+	if err := h.leave("n1"); err != nil {
+		t.Fatalf("Shutdown(n1, the DC) = %v, want nil", err)
+	}
+	if h.eventIndex(mark, "stop", "n1", "vip") < 0 {
+		t.Fatalf("vip was not stopped on n1 before it left")
+	}
+	var newDC string
+	h.eventually(10*time.Second, "a new DC", func() bool { newDC = h.dc(); return newDC != "" && newDC != "n1" })
+	h.settledWithout(newDC, "n1", "offline", mark)
+	if r := h.running("vip"); len(r) != 1 || r[0] == "n1" {
+		t.Errorf("running(vip) = %v, want one node other than n1", r)
+	}
+}
