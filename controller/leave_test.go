@@ -259,3 +259,28 @@ func TestLeaveOfTheDCMovesItsResourcesAndIsNotFenced(t *testing.T) {
 		t.Errorf("running(vip) = %v, want one node other than n1", r)
 	}
 }
+
+func TestDecodeLeaveMessages(t *testing.T) {
+	boot := strings.Repeat("ab", 16)
+	cases := []struct {
+		m    message
+		want bool // decodes
+	}{
+		{message{Kind: msgLeave, Term: 3, State: &nodeReport{Node: "n2", Boot: boot}}, true},
+		{message{Kind: msgLeaveAck, Term: 3, State: &nodeReport{Node: "n2", Boot: boot}}, true},
+		{message{Kind: msgLeave, Term: 3}, false},
+		{message{Kind: msgLeave, Term: 3, State: &nodeReport{Node: "n2"}}, false},
+		{message{Kind: msgLeaveAck, Term: 3, State: &nodeReport{Boot: boot}}, false},
+		{message{Kind: msgLeave, Term: 0, State: &nodeReport{Node: "n2", Boot: boot}}, false},
+	}
+	for _, tc := range cases {
+		b, err := encodeMessage(tc.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = decodeMessage(b)
+		if got := err == nil; got != tc.want {
+			t.Errorf("decodeMessage(%s %+v) = %v, want ok %v", tc.m.Kind, tc.m.State, err, tc.want)
+		}
+	}
+}
