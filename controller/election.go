@@ -180,6 +180,13 @@ func (c *Controller) checkClaim(ctx context.Context) {
 			c.win(ctx)
 			return
 		}
+		if _, clean := c.cleanLeave(peer); clean && !l.present(peer) {
+			// leave.go: this boot of the peer left cleanly; it
+			// starts nothing more, and what it still runs is in its
+			// record (the scheduler fences for it if it is managed).
+			c.win(ctx)
+			return
+		}
 		if !l.present(peer) && !cl.fencing {
 			c.fencePeerForClaim(ctx, peer)
 		}

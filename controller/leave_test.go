@@ -284,3 +284,21 @@ func TestDecodeLeaveMessages(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaveOfTheDCInTwoNodeIsNotFenced(t *testing.T) {
+	src := strings.Replace(clusterPolicy(2, vipPolicy+preferN1), "[cluster]\n", "[cluster]\ntwo_node = true\n", 1)
+	h := newHarness(t, src)
+	dc := startAll(t, h)
+	if r := h.running("vip"); dc != "n1" || len(r) != 1 || r[0] != "n1" {
+		t.Fatalf("DC = %s, vip on %v; want both n1", dc, r)
+	}
+	mark := h.mark()
+	if err := h.leave("n1"); err != nil {
+		t.Fatalf("Shutdown(n1, the DC) = %v, want nil", err)
+	}
+	h.eventually(10*time.Second, "n2 DC alone", func() bool { return h.dc() == "n2" })
+	h.settledWithout("n2", "n1", "offline", mark)
+	if r := h.running("vip"); len(r) != 1 || r[0] != "n2" {
+		t.Errorf("running(vip) = %v, want [n2]", r)
+	}
+}
