@@ -86,19 +86,20 @@ func checkLeave(m message) error {
 // canceling Run's context; it returns nil once the leave is announced,
 // or an error saying what still ran.
 func (c *Controller) Shutdown(ctx context.Context) error {
-	if err := c.onLoop(ctx, func(context.Context) { c.beginLeave() }); err != nil {
+	// Starting to leave and announcing it get their own short bound:
+	// ctx may be over already (a zero timeout, a second signal), and an
+	// unannounced leave costs a fence.
+	bctx, bcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	err := c.onLoop(bctx, func(context.Context) { c.beginLeave() })
+	bcancel()
+	if err != nil {
 		return fmt.Errorf("controller: shutdown: %w", err)
 	}
 	t := c.clk.NewTimer(c.tick)
 	defer t.Stop()
-	var why string
 	for {
 		var ready bool
-		if err := c.onLoop(ctx, func(context.Context) { ready, why = c.readyToLeave() }); err != nil {
-			break
-		}
-		if ready {
-			why = ""
+		if err := c.onLoop(ctx, func(context.Context) { ready, _ = c.readyToLeave() }); err != nil || ready {
 			break
 		}
 		select {
@@ -109,12 +110,14 @@ func (c *Controller) Shutdown(ctx context.Context) error {
 		}
 		break
 	}
-	// The announcement gets its own short bound: the stops may have
-	// used up ctx, and an unannounced leave costs a fence.
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	var expect []string
-	if err := c.onLoop(actx, func(ctx context.Context) { expect = c.announceLeave(ctx) }); err != nil {
+	var why string // what still runs that the cluster manages
+	if err := c.onLoop(actx, func(ctx context.Context) {
+		_, why = c.readyToLeave()
+		expect = c.announceLeave(ctx)
+	}); err != nil {
 		return fmt.Errorf("controller: shutdown: announce the leave: %w", err)
 	}
 	for {

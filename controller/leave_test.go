@@ -302,3 +302,49 @@ func TestLeaveOfTheDCInTwoNodeIsNotFenced(t *testing.T) {
 		t.Errorf("running(vip) = %v, want [n2]", r)
 	}
 }
+
+func TestLeaveWithExpiredTimeoutStillAnnounces(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
+	dc := startAll(t, h)
+	mark := h.mark()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // --shutdown-timeout 0, or a second signal
+	if err := h.nodes["n3"].ctrl.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown(n3, expired) with nothing running = %v, want nil", err)
+	}
+	h.stop("n3")
+	h.settledWithout(dc, "n3", "offline", mark)
+}
+
+func TestLeaveWhileManagedResourceRunsIsFenced(t *testing.T) {
+	const slowStop = `
+[[primitive.op]]
+name = "stop"
+timeout = "60s"
+`
+	h := newHarness(t, clusterPolicy(3, vipPolicy+slowStop+preferN2))
+	dc := startAll(t, h)
+	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
+		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
+	}
+	// The stop that would move vip away hangs.
+	if err := os.WriteFile(filepath.Join(h.nodes["n2"].agentDir, "vip.fail-stop"), []byte("hang\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mark := h.mark()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second) // --shutdown-timeout 1s
+	defer cancel()
+	err := h.nodes["n2"].ctrl.Shutdown(ctx)
+	if err == nil || !strings.Contains(err.Error(), "vip") {
+		t.Errorf("Shutdown(n2, expired) with vip running = %v, want an error naming vip", err)
+	}
+	h.crash("n2") // vip keeps running there, as after a real daemon exit
+	h.eventually(15*time.Second, "vip recovered off n2", func() bool {
+		r := h.running("vip")
+		return len(r) == 1 && r[0] != "n2"
+	})
+	fence, start := h.eventIndex(mark, "fence", "n2", ""), h.eventIndex(mark, "start", "", "vip")
+	if fence < 0 || start < fence {
+		t.Fatalf("fence of n2 at %d, start of vip at %d; want the fence first", fence, start)
+	}
+}
