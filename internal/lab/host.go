@@ -89,6 +89,10 @@ func (l *Lab) StartDaemon(i int, detach bool) (*Daemon, error) {
 	defer logf.Close()
 	cmd := l.Command(context.Background(), i, l.DaemonArgs(i)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// Lab hosts share this machine's kernel: a self-fence
+	// (no_quorum_policy = suicide) must end the host's daemon, never
+	// reboot the machine under every other host.
+	cmd.Env = append(os.Environ(), "WARD_SELF_FENCE=exit")
 	// No Pdeathsig: it fires when the OS thread that forked the child
 	// exits, and Go discards threads (DialIn's among them) at will. Down
 	// kills whatever a crashed caller left; detach only decides whether
