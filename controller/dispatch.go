@@ -33,6 +33,7 @@ type transition struct {
 	t        policy.Transition
 	state    []actState
 	deadline []time.Time
+	sent     []sentState // timeout.go: what the DC held when each action was sent
 	preds    [][]int
 	inflight int
 	done     int
@@ -114,7 +115,7 @@ func (c *Controller) dcStep(ctx context.Context) {
 		return
 	}
 	tr := &transition{id: l.transSeq, term: l.myTerm, cfg: l.cfg, t: t, viewAcks: map[string]bool{c.node: true},
-		state: make([]actState, len(t.Actions)), deadline: make([]time.Time, len(t.Actions)), preds: make([][]int, len(t.Actions))}
+		state: make([]actState, len(t.Actions)), deadline: make([]time.Time, len(t.Actions)), sent: make([]sentState, len(t.Actions)), preds: make([][]int, len(t.Actions))}
 	for _, e := range t.Edges {
 		if e.After >= 0 && e.After < len(tr.preds) && e.Before >= 0 && e.Before < len(tr.preds) {
 			tr.preds[e.After] = append(tr.preds[e.After], e.Before)
@@ -224,6 +225,7 @@ func (c *Controller) sendAction(ctx context.Context, tr *transition, i int, node
 	m.DeadlineNS = deadline.UnixNano()
 	tr.state[i] = actInflight
 	tr.deadline[i] = deadline
+	tr.sent[i] = l.sentStateOf(node, tr.t.Actions[i].Resource)
 	tr.inflight++
 	if c.hooks.Dispatched != nil {
 		c.hooks.Dispatched(tr.term, tr.t.Actions[i])
@@ -260,6 +262,10 @@ func (c *Controller) checkTimeouts() {
 			// state unknown there: fence the node (or block it),
 			// unless the node's next report says otherwise.
 			c.loop.updateResource(a.Node, policy.ResourceStatus{ID: a.Resource, Role: policy.RoleStopped, FailedStop: true})
+		}
+		if c.loop.noteTimedOutStart(a, tr.sent[i], now) {
+			c.log.Warn("a start or promotion got no result in time; counting it as failed and maybe active there, so it is stopped there first",
+				"node", a.Node, "resource", a.Resource, "action", policy.FormatAction(a))
 		}
 		c.fail(tr, i, "no result within its timeout plus margin: counted as failed")
 	}
