@@ -138,6 +138,7 @@ type Controller struct {
 	margin    time.Duration // added to an action's timeout
 	minDead   time.Duration
 	settle    time.Duration // how long a new DC waits for nodes it never saw
+	runSince  time.Time     // when Run started: join.go settling (cold start)
 	inbox     chan func(context.Context)
 	wg        sync.WaitGroup
 	requests  chan request  // API requests, served by the loop
@@ -213,6 +214,7 @@ func stonith(cfg *policy.Config) bool {
 // persisted a policy that no longer lists it.
 func (c *Controller) Run(ctx context.Context) error {
 	l := &c.loop
+	c.runSince = c.clk.Now()
 	l.mem = c.cl.Membership()
 	c.cl.SetEpoch(l.pol.Epoch)
 	c.followMembership() // membership.go: node list and join state

@@ -428,6 +428,15 @@ func (c *Controller) settling() string {
 	now := c.clk.Now()
 	for _, n := range l.cfg.Nodes {
 		b, known := l.boots[n.Name]
+		if !known && !l.present(n.Name) && n.Name != c.node && now.Sub(c.runSince) < c.settle {
+			// A node nobody here knows a boot of, while this daemon
+			// itself just started (a cold start of the cluster: no one
+			// remembers who was seen), may be a daemon restarting next
+			// to resources it left running; scheduling without it would
+			// take it for empty. Found by the simulation (seed 103,
+			// docs/reliability.md, Found 7).
+			return n.Name
+		}
 		if !known || l.present(n.Name) || l.fencedOK[n.Name][b.ID] || c.sawBoot(n.Name, b.ID) {
 			continue
 		}

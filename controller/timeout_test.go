@@ -173,3 +173,27 @@ func TestTimedOutStartOnLostNodeNotRecorded(t *testing.T) {
 		}
 	}
 }
+
+// TestSettlingColdStartWaitsForUnknownNode pins Found 7 (seed 103): a DC
+// whose daemon just started (the whole cluster restarted: nobody
+// remembers a boot of n3) waits for n3 before scheduling, for the settle
+// time, since n3's daemon may be restarting next to resources it left
+// running; then n3 is offline as before (no startup fencing).
+func TestSettlingColdStartWaitsForUnknownNode(t *testing.T) {
+	c, clk := timeoutController(t)
+	c.runSince, c.settle = clk.Now(), 5*time.Second
+	delete(c.loop.boots, "n3")
+	c.loop.mem.Members = c.loop.mem.Members[:2]
+	if got := c.settling(); got != "n3" {
+		t.Errorf("settling() just after start, n3 never seen = %q, want %q", got, "n3")
+	}
+	clk.Advance(6 * time.Second)
+	if got := c.settling(); got != "" {
+		t.Errorf("settling() after the settle time = %q, want none", got)
+	}
+	c.runSince = clk.Now()
+	c.loop.mem.Members = append(c.loop.mem.Members, heartbeat.Member{Name: "n3", State: heartbeat.StateAlive})
+	if got := c.settling(); got != "" {
+		t.Errorf("settling() with n3 present = %q, want none", got)
+	}
+}
