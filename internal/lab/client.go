@@ -18,30 +18,38 @@ import (
 // back, so Go discards it and no other code runs in the wrong namespace.
 func DialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		type result struct {
-			c   net.Conn
-			err error
-		}
-		ch := make(chan result, 1)
-		go func() {
-			runtime.LockOSThread() // never unlocked: the thread is discarded
-			h, err := netns.GetFromName(ns)
-			if err != nil {
-				ch <- result{err: fmt.Errorf("lab: namespace %s: %w", ns, err)}
-				return
-			}
-			defer h.Close()
-			if err := netns.Set(h); err != nil {
-				ch <- result{err: fmt.Errorf("lab: enter namespace %s: %w", ns, err)}
-				return
-			}
+		var c net.Conn
+		err := inNamespace(ns, func() error {
 			var d net.Dialer
-			c, err := d.DialContext(ctx, network, addr)
-			ch <- result{c, err}
-		}()
-		r := <-ch
-		return r.c, r.err
+			var err error
+			c, err = d.DialContext(ctx, network, addr)
+			return err
+		})
+		return c, err
 	}
+}
+
+// inNamespace runs f on a goroutine locked to its OS thread and switched
+// into network namespace ns, and returns f's error. The thread is never
+// switched back, so Go discards it and no other code runs in the wrong
+// namespace; sockets f creates stay in ns whatever thread uses them.
+func inNamespace(ns string, f func() error) error {
+	ch := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is discarded
+		h, err := netns.GetFromName(ns)
+		if err != nil {
+			ch <- fmt.Errorf("lab: namespace %s: %w", ns, err)
+			return
+		}
+		defer h.Close()
+		if err := netns.Set(h); err != nil {
+			ch <- fmt.Errorf("lab: enter namespace %s: %w", ns, err)
+			return
+		}
+		ch <- f()
+	}()
+	return <-ch
 }
 
 // ClientConfig returns a pgx connection config for addr:5432 as user

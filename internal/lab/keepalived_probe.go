@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/vishvananda/netns"
 )
 
 // ResponderPort is the TCP port the VIP responders listen on.
@@ -20,28 +17,13 @@ const ResponderPort = 7070
 // ns. The socket lives in ns whatever thread later accepts on it; the
 // thread that entered ns is discarded (never switched back).
 func ListenIn(ns, addr string) (net.Listener, error) {
-	type result struct {
-		l   net.Listener
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread is discarded
-		h, err := netns.GetFromName(ns)
-		if err != nil {
-			ch <- result{err: fmt.Errorf("lab: namespace %s: %w", ns, err)}
-			return
-		}
-		defer h.Close()
-		if err := netns.Set(h); err != nil {
-			ch <- result{err: fmt.Errorf("lab: enter namespace %s: %w", ns, err)}
-			return
-		}
-		l, err := net.Listen("tcp", addr)
-		ch <- result{l, err}
-	}()
-	r := <-ch
-	return r.l, r.err
+	var l net.Listener
+	err := inNamespace(ns, func() error {
+		var err error
+		l, err = net.Listen("tcp", addr)
+		return err
+	})
+	return l, err
 }
 
 // Responder answers every TCP connection to ResponderPort on one host,
