@@ -360,6 +360,9 @@ func (s *indexScanner) value(path string, depth int) {
 
 // skipString skips a basic, literal or multi-line string starting at s.i.
 func (s *indexScanner) skipString() {
+	// An escape at the very end of the input ("abc\) steps past it;
+	// callers slice s.src[start:s.i], so never leave s.i beyond the end.
+	defer func() { s.i = min(s.i, len(s.src)) }()
 	q := s.src[s.i]
 	if s.peek(1) == q && s.peek(2) == q {
 		s.i += 3
