@@ -139,10 +139,12 @@ type Controller struct {
 	minDead   time.Duration
 	settle    time.Duration // how long a new DC waits for nodes it never saw
 	runSince  time.Time     // when Run started: join.go settling (cold start)
-	inbox     chan func(context.Context)
-	wg        sync.WaitGroup
-	requests  chan request  // API requests, served by the loop
-	done      chan struct{} // closed when Run returns
+	// startNodes are the policy's nodes when Run started (startup.go).
+	startNodes map[string]bool
+	inbox      chan func(context.Context)
+	wg         sync.WaitGroup
+	requests   chan request  // API requests, served by the loop
+	done       chan struct{} // closed when Run returns
 
 	loop loopState  // owned by the Run goroutine
 	fwd  forwarding // API requests forwarded to the DC (backend_forward.go)
@@ -215,6 +217,7 @@ func stonith(cfg *policy.Config) bool {
 func (c *Controller) Run(ctx context.Context) error {
 	l := &c.loop
 	c.runSince = c.clk.Now()
+	c.noteStartNodes() // startup.go
 	l.mem = c.cl.Membership()
 	c.cl.SetEpoch(l.pol.Epoch)
 	c.followMembership() // membership.go: node list and join state

@@ -202,5 +202,6 @@ func (c *Controller) onFenced(from string, m message) {
 		return
 	}
 	c.persistFence(*m.Fence)
+	c.learnStartupBoot(*m.Fence) // startup.go
 	c.recordFence(*m.Fence)
 }

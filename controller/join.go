@@ -65,6 +65,7 @@ func (c *Controller) joinStep(ctx context.Context) bool {
 		c.log.Debug("waiting for a node this DC has not seen yet before deciding it is lost", "node", w)
 		return false
 	}
+	c.markUnseen() // startup.go: startup fencing once the wait is over
 	return ready && l.conflict == ""
 }
 
@@ -437,7 +438,7 @@ func (c *Controller) settling() string {
 			// docs/reliability.md, Found 7).
 			return n.Name
 		}
-		if !known || l.present(n.Name) || l.fencedOK[n.Name][b.ID] || c.sawBoot(n.Name, b.ID) {
+		if !known || l.present(n.Name) || l.fencedOK[n.Name][b.ID] || c.sawBoot(n.Name, b.ID) || isStartupBoot(b.ID) {
 			continue
 		}
 		if now.Sub(l.bootLearned[n.Name]) < c.settle {

@@ -59,10 +59,9 @@ func (c *Controller) snapshot() policy.Status {
 // (by this node or a member) in a boot that no successful fencing
 // covers and that did not leave cleanly (leave.go: a clean leave lists
 // what still runs there, which the scheduler fences for only once it is
-// managed). A node nobody has seen since the cluster started is offline:
-// ward resources run only under a ward daemon, and a daemon that is up
-// joins. (Pacemaker's startup-fencing would fence it; see
-// docs/protocol.md.)
+// managed). A node nobody has seen since the cluster started has no
+// boot here until the DC gives it a startup-fencing placeholder
+// (startup.go), which makes it unclean like any other.
 func (c *Controller) unclean(node string) bool {
 	l := &c.loop
 	if !stonith(l.cfg) {

@@ -178,7 +178,7 @@ func TestTimedOutStartOnLostNodeNotRecorded(t *testing.T) {
 // whose daemon just started (the whole cluster restarted: nobody
 // remembers a boot of n3) waits for n3 before scheduling, for the settle
 // time, since n3's daemon may be restarting next to resources it left
-// running; then n3 is offline as before (no startup fencing).
+// running; after that, startup fencing (startup_test.go) takes over.
 func TestSettlingColdStartWaitsForUnknownNode(t *testing.T) {
 	c, clk := timeoutController(t)
 	c.runSince, c.settle = clk.Now(), 5*time.Second

@@ -31,6 +31,11 @@ func applyDefaults(c *Config) {
 	if cl.StonithEnabled == nil {
 		cl.StonithEnabled = boolPtr(true)
 	}
+	// startup_fencing: true. A node nobody has seen since the cluster
+	// started may run what its daemon left behind.
+	if cl.StartupFencing == nil {
+		cl.StartupFencing = boolPtr(true)
+	}
 	// symmetric: true (opt-out cluster: resources may run anywhere).
 	if cl.Symmetric == nil {
 		cl.Symmetric = boolPtr(true)

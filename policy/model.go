@@ -28,6 +28,11 @@ type Cluster struct {
 	Name string `toml:"name" json:"name"`
 	// StonithEnabled turns fencing on. Default true.
 	StonithEnabled *bool `toml:"stonith_enabled" json:"stonith_enabled"`
+	// StartupFencing fences, once the cold-start wait is over, every node
+	// of the policy nobody has seen since the cluster started (it may run
+	// resources its daemon left behind). Only with StonithEnabled.
+	// Default true (Pacemaker's startup-fencing).
+	StartupFencing *bool `toml:"startup_fencing" json:"startup_fencing"`
 	// NoQuorumPolicy is what a partition without quorum does.
 	NoQuorumPolicy NoQuorumPolicy `toml:"no_quorum_policy" json:"no_quorum_policy"`
 	// Symmetric placement: resources may run anywhere unless a constraint

@@ -56,6 +56,7 @@ func (c *Config) clone() *Config {
 	cl.Symmetric = clonePtr(cl.Symmetric)
 	cl.WaitForAll = clonePtr(cl.WaitForAll)
 	cl.StartFailureIsFatal = clonePtr(cl.StartFailureIsFatal)
+	cl.StartupFencing = clonePtr(cl.StartupFencing)
 	cl.ResourceDefaults = cloneMeta(cl.ResourceDefaults)
 	cl.OpDefaults.Timeouts = maps.Clone(cl.OpDefaults.Timeouts)
 

@@ -189,9 +189,8 @@ func (im *importer) importClusterOptions(cc *element) {
 			}
 		case "startup-fencing":
 			im.startupFencing = isTrue(v) || v == ""
-			if !im.startupFencing {
-				im.lossy(p.el, "startup-fencing=false: ward always treats a node it has never seen as unclean; only the imported status reflects this option")
-			}
+			b := im.startupFencing
+			c.StartupFencing = &b
 		case "node-health-strategy", "node-health-red", "node-health-yellow", "node-health-green", "node-health-base":
 			if p.name != "node-health-strategy" || strings.ToLower(v) != "none" {
 				im.lossy(p.el, "node health strategies are not supported by ward; #health-* attributes are imported as plain node attributes")
