@@ -184,6 +184,81 @@ func restartScenarios() []Scenario {
 			return nil
 		},
 	}, {
+		Name:   "cold-start-without-primary",
+		Fault:  "wait_for_all = false; kill -9 of every ward daemon (PostgreSQL and the VIP keep running), then the daemons of the standbys' hosts started again, not the primary's",
+		Expect: "nobody remembers the primary's host; once the cold-start wait is over it is fenced (startup fencing) before a standby is promoted; the VIP follows; booted again, the old primary rejoins as a standby",
+		Proves: "a whole-cluster restart never promotes a second primary next to one whose daemon did not come back",
+		CI:     true,
+		Setup:  func(o *FaultOptions) { o.Policy.NoWaitForAll = true },
+		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
+			p, err := c.Primary(ctx, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			r.Fault()
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				if err := c.SignalDaemon(ctx, i, syscall.SIGKILL); err != nil {
+					return err
+				}
+			}
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				if i == p {
+					continue
+				}
+				if err := c.StartDaemon(ctx, i, nil); err != nil {
+					return err
+				}
+			}
+			return lostAndBack(ctx, c, r, p, true)
+		},
+	}, {
+		Name:   "cold-start-wait-for-all",
+		Fault:  "the lab's wait_for_all = true; kill -9 of every ward daemon (PostgreSQL and the VIP keep running), the standbys' daemons started again, the primary's only 15 s later",
+		Expect: "the two daemons stay without quorum until they have seen the primary's host (nothing promoted, nobody fenced); once its daemon is back the cluster forms with the same primary",
+		Proves: "with wait_for_all a cold start waits for every node instead of fencing the ones that are late",
+		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
+			p, err := c.Primary(ctx, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			r.Fault()
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				if err := c.SignalDaemon(ctx, i, syscall.SIGKILL); err != nil {
+					return err
+				}
+			}
+			for i := 1; i <= c.L.cfg.Nodes; i++ {
+				if i == p {
+					continue
+				}
+				if err := c.StartDaemon(ctx, i, nil); err != nil {
+					return err
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(15 * time.Second): // the observation window: nothing may happen
+			}
+			if err := noFences(c, r.FaultAt); err != nil {
+				return err
+			}
+			if err := c.StartDaemon(ctx, p, nil); err != nil {
+				return err
+			}
+			if err := allOnline(ctx, c, 60*time.Second); err != nil {
+				return err
+			}
+			if _, err := c.Converge(ctx, convergeLimit); err != nil {
+				return err
+			}
+			r.Recovered()
+			if err := samePrimary(ctx, c, p); err != nil {
+				return err
+			}
+			return noFences(c, r.FaultAt)
+		},
+	}, {
 		Name:   "cluster-restart",
 		Fault:  "cluster maintenance on, every daemon stopped (SIGTERM) and started again, maintenance off",
 		Expect: "PostgreSQL and the VIP are left alone throughout: the primary stays, no fencing, writes are not interrupted for more than 5 s",

@@ -26,6 +26,10 @@ type PolicyOptions struct {
 	// plugin, which every ward binary has) or "lab" (fencing's lab
 	// plugin, once the daemon registers it).
 	FencePlugin string
+	// NoWaitForAll writes wait_for_all = false: a cold start may go on
+	// without a node (which startup fencing then fences). Ignored with
+	// two hosts (two_node needs it).
+	NoWaitForAll bool
 }
 
 // FenceScript powers a lab host off from /bin/sh, exactly as PowerOff
@@ -70,8 +74,8 @@ name = "wardlab"
 stonith_enabled = true
 no_quorum_policy = "stop"
 timing = "lan"
-wait_for_all = true
-`, l.cfg.Nodes, l.Mount())
+wait_for_all = %v
+`, l.cfg.Nodes, l.Mount(), !o.NoWaitForAll || l.cfg.Nodes == 2)
 	if l.cfg.Nodes == 2 {
 		b.WriteString("two_node = true\n")
 	}
