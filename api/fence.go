@@ -17,13 +17,19 @@ import (
 const (
 	FenceOff    = "off"
 	FenceReboot = "reboot"
+	// FenceConfirm runs no device: the operator states that the node is
+	// powered off (checked by hand), and the cluster records it as
+	// fenced (Pacemaker's stonith_admin --confirm). Refused while the
+	// node is up.
+	FenceConfirm = "confirm"
 )
 
 // FenceRequest is the body of POST /v1/fence.
 type FenceRequest struct {
 	// Node is the node to fence.
 	Node string `json:"node"`
-	// Action is "off", "reboot" or "" (each device's own action).
+	// Action is "off", "reboot", "confirm" (no device: the operator
+	// states the node is off) or "" (each device's own action).
 	Action string `json:"action,omitempty"`
 	// RequestedBy names who asked ("operator on HOST" by default); it
 	// goes into the fencing history.
@@ -39,9 +45,9 @@ func (r FenceRequest) Check() error {
 		return Errorf(CodeBadRequest, "fence: field \"node\": %v", err)
 	}
 	switch r.Action {
-	case "", FenceOff, FenceReboot:
+	case "", FenceOff, FenceReboot, FenceConfirm:
 	default:
-		return Errorf(CodeBadRequest, "fence: field \"action\" is %q: use off, reboot or leave it out (each device's action)", r.Action)
+		return Errorf(CodeBadRequest, "fence: field \"action\" is %q: use off, reboot, confirm or leave it out (each device's action)", r.Action)
 	}
 	if len(r.RequestedBy) > maxRequestedBy {
 		return Errorf(CodeBadRequest, "fence: field \"requested_by\" has %d bytes, more than %d", len(r.RequestedBy), maxRequestedBy)

@@ -86,6 +86,9 @@ func (c *Controller) Fence(ctx context.Context, req api.FenceRequest) (api.Fence
 func (c *Controller) startOpFence(ctx context.Context, req api.FenceRequest) (api.FenceResult, uint64, <-chan FenceRecord, error) {
 	l := &c.loop
 	victim := req.Node
+	if req.Action == api.FenceConfirm && l.isDC && l.mem.Quorum.Quorate && c.leaseValid() {
+		return c.confirmFence(ctx, req) // backend_fence_confirm.go
+	}
 	switch {
 	case !l.isDC:
 		return api.FenceResult{}, 0, nil, api.Errorf(api.CodeNotDC, "this node (%s) is not the DC", c.node)

@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/ward-ha/ward/policy"
@@ -75,12 +74,7 @@ func (c *Controller) markUnseen() {
 		if _, known := l.boots[n.Name]; known {
 			continue
 		}
-		own := c.currentBoot(c.node, "")
-		if own == "" {
-			own = strconv.FormatInt(c.runSince.UnixNano(), 10)
-		}
-		b := bootInfo{ID: startupBootPrefix + c.node + ":" + short(own)}
-		l.boots[n.Name] = b
+		l.boots[n.Name] = c.startupBoot() // backend_fence_confirm.go
 		l.bootLearned[n.Name] = now
 		l.dirty = true
 		c.log.Warn("STARTUP FENCING: a node of the policy has not been seen since the cluster started; "+

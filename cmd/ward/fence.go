@@ -60,7 +60,8 @@ refused or was not confirmed, 2 on usage errors.`,
 		Example: `  ward fence node2
   ward fence node2 --off --yes
   ward fence node2 --local --policy /etc/ward/policy.toml   # the cluster is down
-  ward fence history`,
+  ward fence history
+  ward fence confirm node3   # no device can reach node3 and you know it is off`,
 		Args: argsUsage(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, args []string) error {
 			if o.off && o.reboot {
@@ -85,7 +86,7 @@ refused or was not confirmed, 2 on usage errors.`,
 	f.StringVarP(&o.format, "output", "o", "text", "output: text or json")
 	f.BoolVar(&o.local, "local", false, "run the devices from this node, without asking the cluster (for a cluster that is down)")
 	addSocketFlag(c, &o.socket)
-	c.AddCommand(newFenceHistoryCmd())
+	c.AddCommand(newFenceHistoryCmd(), newFenceConfirmCmd())
 	return c
 }
 

@@ -81,3 +81,29 @@ func TestFencePendingFollowsHistory(t *testing.T) {
 		t.Fatalf("ward fence b (pending) = %d, %q, %q; want 0 once the history shows it", code, out, errs)
 	}
 }
+
+// TestFenceConfirm: `ward fence confirm NODE` asks for the node's name,
+// sends a confirm request naming the operator, and reports the DC's
+// refusal (the node is up) with exit 1.
+func TestFenceConfirm(t *testing.T) {
+	now := time.Now()
+	fb := &fenceBackend{Backend: &apitest.Backend{}, answer: api.FenceResult{Node: "b", Action: api.FenceConfirm, Device: "manual confirmation",
+		Executor: "a", OK: true, Started: now, Completed: now}}
+	sock := apitest.Serve(t, fb)
+	if code, _, errs := runFenceCmd(t, "c\n", "confirm", "b", "--socket", sock); code != 1 || !strings.Contains(errs, "not confirmed") || len(fb.requests()) != 0 {
+		t.Fatalf("ward fence confirm b (typed c) = %d, %q, %d requests; want 1, not confirmed, none sent", code, errs, len(fb.requests()))
+	}
+	code, out, errs := runFenceCmd(t, "b\n", "confirm", "b", "--socket", sock, "--node", "c")
+	if code != 0 || !strings.Contains(out, "node b recorded as fenced") || !strings.Contains(errs, "will run twice") {
+		t.Fatalf("ward fence confirm b = %d, %q, %q; want 0, recorded as fenced, after a warning", code, out, errs)
+	}
+	if r := fb.requests(); len(r) != 1 || r[0].Node != "b" || r[0].Action != api.FenceConfirm || !strings.HasSuffix(r[0].RequestedBy, " on c") {
+		t.Fatalf("requests = %+v, want one confirm of b requested by an operator on c", r)
+	}
+	fb.mu.Lock()
+	fb.err = api.Errorf(api.CodeConflict, "fence confirm: node b is up")
+	fb.mu.Unlock()
+	if code, _, errs := runFenceCmd(t, "", "confirm", "b", "--yes", "--socket", sock); code != 1 || !strings.Contains(errs, "node b is up") {
+		t.Fatalf("ward fence confirm b (node up) = %d, %q; want 1 and the DC's refusal", code, errs)
+	}
+}
