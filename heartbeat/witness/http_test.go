@@ -7,12 +7,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ward-ha/ward/internal/clock/clocktest"
 )
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 func TestHTTPAuthenticatedVote(t *testing.T) {
-	w, err := New(Config{Cluster: "c", Lease: time.Second, Decide: time.Nanosecond})
+	clk := clocktest.NewFake(time.Now())
+	w, err := New(Config{Cluster: "c", Lease: time.Second, Decide: time.Nanosecond, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +23,11 @@ func TestHTTPAuthenticatedVote(t *testing.T) {
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	ctx := context.Background()
-	c := NewClient(ClientConfig{Addr: addr, Cluster: "c", Node: "a", Key: testKey})
+	c := NewClient(ClientConfig{Addr: addr, Cluster: "c", Node: "a", Key: testKey, Clock: clk})
+	if resp, _, err := c.Ask(ctx, []string{"a", "b"}, false); err != nil || resp.Granted {
+		t.Fatalf("Ask just after the witness started = %+v, %v; want not granted (its first window lasts a lease)", resp, err)
+	}
+	clk.Advance(1100 * time.Millisecond)
 	var resp Response
 	var until time.Time
 	for i := 0; i < 50 && !resp.Granted; i++ {
@@ -28,7 +35,7 @@ func TestHTTPAuthenticatedVote(t *testing.T) {
 			t.Fatalf("Ask = %v", err)
 		}
 	}
-	if !resp.Granted || until.IsZero() || until.After(time.Now().Add(time.Second)) {
+	if !resp.Granted || until.IsZero() || until.After(clk.Now().Add(time.Second)) {
 		t.Fatalf("Ask = %+v until %v, want granted for at most the lease", resp, until)
 	}
 	bad := NewClient(ClientConfig{Addr: addr, Cluster: "c", Node: "a", Key: []byte("another key of 32 bytes.........")})

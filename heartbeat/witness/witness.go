@@ -13,7 +13,9 @@
 //   - any other request is refused while the lease runs. Once it has
 //     expired, the witness collects requests for a decision window and
 //     grants the side with the DC, else the side holding the lowest node
-//     name.
+//     name. The first window after the witness starts lasts at least a
+//     lease: a grant given before a restart has expired everywhere
+//     before a new one is given (nothing is persisted).
 //
 // A node counts the witness vote only for the view it asked with, and
 // only until its own lease ends (measured from when it sent the request,
@@ -136,6 +138,13 @@ func New(cfg Config) (*Witness, error) {
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)
 	}
+	// A witness that just started may have granted the vote before it
+	// stopped, and the holder counts that grant for up to a lease after
+	// its last request. Its first decision window therefore lasts at
+	// least a lease: granting another side sooner would give both sides
+	// of a split the vote at once (both quorate, two DCs). The window
+	// also lets it hear the terms of both sides before it grants.
+	w.window = w.clk.Now().Add(max(w.lease, w.decide))
 	return w, nil
 }
 
@@ -172,7 +181,8 @@ func (w *Witness) Vote(req Request) (resp Response) {
 		w.until = now.Add(w.lease)
 		return resp
 	}
-	// No valid lease: collect candidates for a decision window.
+	// No valid lease: collect candidates for a decision window (New
+	// opens the first one).
 	if w.window.IsZero() {
 		w.window = now.Add(w.decide)
 		clear(w.candidates)

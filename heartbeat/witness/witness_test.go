@@ -157,3 +157,31 @@ func overlaps(a, b []string) bool {
 	}
 	return false
 }
+
+// TestWitnessRestartGrantsNothingForALease: the witness granted side a,
+// then restarted (it persists nothing). a counts that grant for up to a
+// lease after its last request; the new witness must not grant side b
+// before then, or both sides of the split would be quorate at once.
+func TestWitnessRestartGrantsNothingForALease(t *testing.T) {
+	w, clk := newTestWitness(t)
+	clk.Advance(3 * time.Second)
+	rs := settle(t, w, clk, func() []Response { return []Response{ask(w, "a", true, "a")} })
+	if !rs[0].Granted {
+		t.Fatalf("a alone = %+v, want granted", rs[0])
+	}
+	lastA := clk.Now() // a's lease runs until lastA + 3 s
+	restarted, err := New(Config{Cluster: "c", Lease: 3 * time.Second, Decide: time.Second, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for clk.Now().Before(lastA.Add(3 * time.Second)) {
+		if r := ask(restarted, "b", false, "b"); r.Granted {
+			t.Fatalf("b asked the restarted witness %v after a's last grant = %+v, want refused until a's lease ended", clk.Now().Sub(lastA), r)
+		}
+		clk.Advance(250 * time.Millisecond)
+	}
+	rs = settle(t, restarted, clk, func() []Response { return []Response{ask(restarted, "b", false, "b")} })
+	if !rs[0].Granted {
+		t.Errorf("b after a's lease ended = %+v, want granted", rs[0])
+	}
+}
