@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,15 +15,7 @@ import (
 // the operator's confirmation is recorded as n2's fencing, announced to
 // the members, and vip is recovered elsewhere, once.
 func TestClusterFenceConfirm(t *testing.T) {
-	h := newHarness(t, clusterPolicy(3, vipPolicy+strings.Replace(preferN1, `"n1"`, `"n2"`, 1)))
-	dc := startAll(t, h)
-	h.eventually(15*time.Second, "vip on n2", func() bool {
-		r := h.running("vip")
-		return len(r) == 1 && r[0] == "n2"
-	})
-	if dc == "n2" {
-		t.Skip("the DC runs vip; the test wants them apart") // names sort: n1 is DC
-	}
+	h, dc := vipOnN2(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var ae *api.Error

@@ -18,15 +18,7 @@ import (
 // victim; a device that fails is an answer with OK false, recorded and
 // announced, and nothing moves.
 func TestClusterOperatorFence(t *testing.T) {
-	h := newHarness(t, clusterPolicy(3, vipPolicy+strings.Replace(preferN1, `"n1"`, `"n2"`, 1)))
-	dc := startAll(t, h)
-	h.eventually(15*time.Second, "vip on n2", func() bool {
-		r := h.running("vip")
-		return len(r) == 1 && r[0] == "n2"
-	})
-	if dc == "n2" {
-		t.Skip("the DC runs vip; the test wants them apart") // names sort: n1 is DC
-	}
+	h, dc := vipOnN2(t)
 	other := "n3"
 	if dc == "n3" {
 		other = "n1"
@@ -81,4 +73,20 @@ func TestClusterOperatorFence(t *testing.T) {
 			return strings.Join(got, ",") == dc+"/failed,n2/ok"
 		})
 	}
+}
+
+// vipOnN2 starts a three-node cluster whose vip prefers n2, waits for
+// vip there and returns the harness and the DC (never n2).
+func vipOnN2(t *testing.T) (*harness, string) {
+	t.Helper()
+	h := newHarness(t, clusterPolicy(3, vipPolicy+strings.Replace(preferN1, `"n1"`, `"n2"`, 1)))
+	dc := startAll(t, h)
+	h.eventually(15*time.Second, "vip on n2", func() bool {
+		r := h.running("vip")
+		return len(r) == 1 && r[0] == "n2"
+	})
+	if dc == "n2" {
+		t.Skip("the DC runs vip; the test wants them apart") // names sort: n1 is DC
+	}
+	return h, dc
 }

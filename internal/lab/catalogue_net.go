@@ -23,11 +23,7 @@ func cutScenario(name, mode string, primary, ci bool, fault, proves string) Scen
 		Expect: expect,
 		Proves: proves,
 		CI:     ci,
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			v := p
 			if !primary {
 				v = c.Standby(p)
@@ -43,7 +39,7 @@ func cutScenario(name, mode string, primary, ci bool, fault, proves string) Scen
 				return samePrimary(ctx, c, p)
 			}
 			return nil
-		},
+		}),
 	}
 }
 
@@ -62,11 +58,7 @@ func netScenarios() []Scenario {
 			Fault:  "the primary's switch port goes down for 0.3 s and up for 1 s, again and again for 20 s (each cut shorter than the lan profile's failure detection)",
 			Expect: "never two primaries; the host is either kept or fenced (if a cut outlasted failure detection); once the link is stable, the cluster converges (a fenced host boots and rejoins)",
 			Proves: "a flapping link cannot make ward run PostgreSQL twice or lose a write",
-			Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-				p, err := c.Primary(ctx, 30*time.Second)
-				if err != nil {
-					return err
-				}
+			Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 				r.Fault()
 				cuts := 0
 				var first string
@@ -93,7 +85,7 @@ func netScenarios() []Scenario {
 				}
 				r.Notef("%d cuts of %s%s", cuts, c.L.Name(p), first)
 				return recoverAll(ctx, c, r)
-			},
+			}),
 		},
 		{
 			Name:  "fence-device-failure",
@@ -102,11 +94,7 @@ func netScenarios() []Scenario {
 				"once repaired: the primary is fenced, a standby promoted, writes resume",
 			Proves: "no recovery before fencing succeeds, and a failing device is visible to operators",
 			Setup:  func(o *FaultOptions) { o.Policy.Alerts = true },
-			Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-				p, err := c.Primary(ctx, 30*time.Second)
-				if err != nil {
-					return err
-				}
+			Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 				if err := c.L.SetFenceFail(p, true); err != nil {
 					return err
 				}
@@ -164,7 +152,7 @@ func netScenarios() []Scenario {
 				}
 				r.Recovered()
 				return rejoin(ctx, c, r, p)
-			},
+			}),
 		},
 	}
 }

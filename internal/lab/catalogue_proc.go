@@ -93,27 +93,19 @@ func procScenarios() []Scenario {
 		Expect: "the node is lost, fenced (powered off) before anything moves, a standby is promoted, the VIP follows; booted again, the old primary rejoins as a standby",
 		Proves: "a dead daemon whose resources still run is treated as unclean: fencing comes before recovery",
 		CI:     true,
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			r.Fault()
 			if err := c.SignalDaemon(ctx, p, syscall.SIGKILL); err != nil {
 				return err
 			}
 			return lostAndBack(ctx, c, r, p, true)
-		},
+		}),
 	}, {
 		Name:   "kill9-daemon-standby",
 		Fault:  "kill -9 of the ward daemon on a standby's host",
 		Expect: "the standby's host is fenced, the primary stays where it is and keeps acknowledging writes (the other standby is synchronous); booted again, the host rejoins",
 		Proves: "losing a standby's daemon costs no failover and no acknowledged write",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			s := c.Standby(p)
 			r.Fault()
 			if err := c.SignalDaemon(ctx, s, syscall.SIGKILL); err != nil {
@@ -123,17 +115,13 @@ func procScenarios() []Scenario {
 				return err
 			}
 			return samePrimary(ctx, c, p)
-		},
+		}),
 	}, {
 		Name:   "kill-postgres-primary",
 		Fault:  "kill -9 of the primary's postmaster",
 		Expect: "the promoted monitor fails; ward recovers PostgreSQL (restart or failover) without fencing (the stop succeeds); one primary, the VIP on it, writes resume",
 		Proves: "a crashed resource process is recovered by the agent's monitor and the scheduler, not by fencing",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			pid, err := c.PostmasterPid(p)
 			if err != nil {
 				return err
@@ -149,17 +137,13 @@ func procScenarios() []Scenario {
 			np, _ := c.Primary(ctx, 10*time.Second)
 			r.Notef("primary now %s (was %s)", c.L.Name(np), c.L.Name(p))
 			return noFences(c, r.FaultAt)
-		},
+		}),
 	}, {
 		Name:   "kill-postgres-standby",
 		Fault:  "kill -9 of a standby's postmaster",
 		Expect: "the standby's monitor fails and ward starts it again as a standby; the primary stays, no fencing",
 		Proves: "a failed standby is repaired in place without disturbing the primary",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			s := c.Standby(p)
 			pid, err := c.PostmasterPid(s)
 			if err != nil {
@@ -193,18 +177,14 @@ func procScenarios() []Scenario {
 				return err
 			}
 			return noFences(c, r.FaultAt)
-		},
+		}),
 	}, {
 		Name:   "vip-removed",
 		Fault:  "the VIP is deleted from the primary's interface by hand (ip addr del)",
 		Expect: "the VIP's monitor fails and ward puts it back on the primary's host; no fencing, the primary stays",
 		Proves: "a resource that vanishes under ward is noticed and repaired where its colocation wants it",
 		CI:     true,
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			r.Fault()
 			if err := c.L.DelAddr(ctx, p, c.L.VIP()); err != nil {
 				return err
@@ -217,22 +197,29 @@ func procScenarios() []Scenario {
 				return err
 			}
 			return noFences(c, r.FaultAt)
-		},
+		}),
 	}, {
 		Name:   "freeze-primary",
 		Fault:  "every process of the primary's host is stopped (SIGSTOP: a hung kernel; the link stays up)",
 		Expect: "the frozen host is fenced (powered off), a standby is promoted, the VIP follows; booted again it rejoins as a standby",
 		Proves: "a host that neither answers nor acts is fenced before its resources are recovered; it cannot wake up as a second primary",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			r.Fault()
 			if _, err := c.L.Freeze(p); err != nil {
 				return err
 			}
 			return lostAndBack(ctx, c, r, p, true)
-		},
+		}),
 	}}
+}
+
+// atPrimary runs a scenario once the cluster has a primary, p.
+func atPrimary(run func(ctx context.Context, c *FaultCluster, r *Record, p int) error) func(context.Context, *FaultCluster, *Record) error {
+	return func(ctx context.Context, c *FaultCluster, r *Record) error {
+		p, err := c.Primary(ctx, 30*time.Second)
+		if err != nil {
+			return err
+		}
+		return run(ctx, c, r, p)
+	}
 }

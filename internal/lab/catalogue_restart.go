@@ -153,11 +153,7 @@ func restartScenarios() []Scenario {
 		Fault:  "every host is powered off at once, then every host boots",
 		Expect: "the cluster forms again, finds PostgreSQL stopped everywhere, promotes the most advanced copy and moves the VIP to it; no acknowledged write is lost",
 		Proves: "a whole-cluster restart from cold comes back by itself without losing what was acknowledged",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			r.Fault()
 			var wg sync.WaitGroup
 			errs := make([]error, c.L.cfg.Nodes+1)
@@ -182,7 +178,7 @@ func restartScenarios() []Scenario {
 			np, _ := c.Primary(ctx, 10*time.Second)
 			r.Notef("primary before %s, after %s", c.L.Name(p), c.L.Name(np))
 			return nil
-		},
+		}),
 	}, {
 		Name:   "cold-start-without-primary",
 		Fault:  "wait_for_all = false; kill -9 of every ward daemon (PostgreSQL and the VIP keep running), then the daemons of the standbys' hosts started again, not the primary's",
@@ -190,50 +186,22 @@ func restartScenarios() []Scenario {
 		Proves: "a whole-cluster restart never promotes a second primary next to one whose daemon did not come back",
 		CI:     true,
 		Setup:  func(o *FaultOptions) { o.Policy.NoWaitForAll = true },
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
+			r.Fault()
+			if err := coldStartWithout(ctx, c, p); err != nil {
 				return err
 			}
-			r.Fault()
-			for i := 1; i <= c.L.cfg.Nodes; i++ {
-				if err := c.SignalDaemon(ctx, i, syscall.SIGKILL); err != nil {
-					return err
-				}
-			}
-			for i := 1; i <= c.L.cfg.Nodes; i++ {
-				if i == p {
-					continue
-				}
-				if err := c.StartDaemon(ctx, i, nil); err != nil {
-					return err
-				}
-			}
 			return lostAndBack(ctx, c, r, p, true)
-		},
+		}),
 	}, {
 		Name:   "cold-start-wait-for-all",
 		Fault:  "the lab's wait_for_all = true; kill -9 of every ward daemon (PostgreSQL and the VIP keep running), the standbys' daemons started again, the primary's only 15 s later",
 		Expect: "the two daemons stay without quorum until they have seen the primary's host (nothing promoted, nobody fenced); once its daemon is back the cluster forms with the same primary",
 		Proves: "with wait_for_all a cold start waits for every node instead of fencing the ones that are late",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			r.Fault()
-			for i := 1; i <= c.L.cfg.Nodes; i++ {
-				if err := c.SignalDaemon(ctx, i, syscall.SIGKILL); err != nil {
-					return err
-				}
-			}
-			for i := 1; i <= c.L.cfg.Nodes; i++ {
-				if i == p {
-					continue
-				}
-				if err := c.StartDaemon(ctx, i, nil); err != nil {
-					return err
-				}
+			if err := coldStartWithout(ctx, c, p); err != nil {
+				return err
 			}
 			select {
 			case <-ctx.Done():
@@ -257,17 +225,13 @@ func restartScenarios() []Scenario {
 				return err
 			}
 			return noFences(c, r.FaultAt)
-		},
+		}),
 	}, {
 		Name:   "cluster-restart",
 		Fault:  "cluster maintenance on, every daemon stopped (SIGTERM) and started again, maintenance off",
 		Expect: "PostgreSQL and the VIP are left alone throughout: the primary stays, no fencing, writes are not interrupted for more than 5 s",
 		Proves: "the whole control plane can be restarted (an upgrade) without touching the service",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			r.Fault()
 			if err := setMaintenance(ctx, c, true); err != nil {
 				return err
@@ -286,17 +250,13 @@ func restartScenarios() []Scenario {
 				return err
 			}
 			return leaveMaintenanceUnchanged(ctx, c, r, p, "the restart")
-		},
+		}),
 	}, {
 		Name:   "rolling-restart-maintenance",
 		Fault:  "cluster maintenance on, then one daemon at a time stopped (SIGTERM), started and waited for, then maintenance off (the documented upgrade path)",
 		Expect: "PostgreSQL and the VIP are left alone: the primary stays, no fencing, writes never stop for more than 5 s",
 		Proves: "daemons can be upgraded one by one without touching the service",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			r.Fault()
 			if err := setMaintenance(ctx, c, true); err != nil {
 				return err
@@ -313,17 +273,13 @@ func restartScenarios() []Scenario {
 				}
 			}
 			return leaveMaintenanceUnchanged(ctx, c, r, p, "the restarts")
-		},
+		}),
 	}, {
 		Name:   "rolling-restart",
 		Fault:  "one node at a time, standbys first: node standby, daemon stopped (SIGTERM) and started, node online",
 		Expect: "no fencing (a node in standby runs nothing, so its loss is clean); the primary moves once (a switchover when its node goes standby); writes resume after each step; nothing lost",
 		Proves: "nodes can be restarted one by one, draining each first, without fencing anybody",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			order := []int{}
 			for i := 1; i <= c.L.cfg.Nodes; i++ {
 				if i != p {
@@ -368,17 +324,13 @@ func restartScenarios() []Scenario {
 			np, _ := c.Primary(ctx, 10*time.Second)
 			r.Notef("order %s, primary %s -> %s", names(c.L, order), c.L.Name(p), c.L.Name(np))
 			return noFences(c, r.FaultAt)
-		},
+		}),
 	}, {
 		Name:   "policy-apply-during-failover",
 		Fault:  "the primary's host is powered off and 300 ms later a policy change is applied (retried until accepted)",
 		Expect: "the apply is refused while no DC can take it, or accepted; the failover completes; every node, the old primary once it boots again, ends on the new epoch",
 		Proves: "a policy change racing a failover is neither lost nor half-applied and does not disturb the failover",
-		Run: func(ctx context.Context, c *FaultCluster, r *Record) error {
-			p, err := c.Primary(ctx, 30*time.Second)
-			if err != nil {
-				return err
-			}
+		Run: atPrimary(func(ctx context.Context, c *FaultCluster, r *Record, p int) error {
 			src, err := policyWith(c, 150)
 			if err != nil {
 				return err
@@ -415,7 +367,7 @@ func restartScenarios() []Scenario {
 				return err
 			}
 			return waitEpoch(ctx, c, res.Epoch, 30*time.Second)
-		},
+		}),
 	}}
 }
 
@@ -438,4 +390,23 @@ func leaveMaintenanceUnchanged(ctx context.Context, c *FaultCluster, r *Record, 
 		return err
 	}
 	return noFences(c, r.FaultAt)
+}
+
+// coldStartWithout kills every daemon (kill -9: their resources keep
+// running) and starts them all again except host p's.
+func coldStartWithout(ctx context.Context, c *FaultCluster, p int) error {
+	for i := 1; i <= c.L.cfg.Nodes; i++ {
+		if err := c.SignalDaemon(ctx, i, syscall.SIGKILL); err != nil {
+			return err
+		}
+	}
+	for i := 1; i <= c.L.cfg.Nodes; i++ {
+		if i == p {
+			continue
+		}
+		if err := c.StartDaemon(ctx, i, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
