@@ -165,6 +165,11 @@ func New(cfg Config) (*Controller, error) {
 	if cfg.Store == nil || cfg.Policy == nil || cfg.Cluster == nil || cfg.Executor == nil || cfg.Reports == nil {
 		errs = append(errs, errors.New("controller: Store, Policy, Cluster, Executor and Reports are required"))
 	}
+	if cfg.Policy != nil {
+		if err := checkNodeCount(cfg.Policy); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if cfg.Policy != nil && stonith(cfg.Policy) && cfg.Fencer == nil {
 		errs = append(errs, errors.New("controller: stonith is enabled but no Fencer was given"))
 	}
@@ -191,7 +196,14 @@ func New(cfg Config) (*Controller, error) {
 	n := max(len(cfg.Policy.Nodes), 1)
 	c.minDead = t.MinDeadAfter(n)
 	// The lease must end before the others can declare this node dead
-	// and elect a successor: half the minimum detection time.
+	// and elect a successor: half the minimum detection time. It is
+	// computed once, from the policy's node count at start; memberlist
+	// scales its suspicion with the live member count, but
+	// MinDeadAfter(n0)/2 < MinDeadAfter(n) for any n as long as
+	// log10(n0) < 2, so growing or shrinking a cluster of fewer than
+	// 100 nodes never makes the lease outlast detection (settle and
+	// margin, also fixed at start, only delay or hasten a decision).
+	// MaxNodes enforces that bound.
 	c.lease = c.minDead / 2
 	c.tick = max(c.lease/4, 10*time.Millisecond)
 	c.claimWait = max(2*c.lease, 4*t.ProbeInterval)
@@ -200,6 +212,20 @@ func New(cfg Config) (*Controller, error) {
 	c.settle = 2*t.RejoinInterval + t.MaxDeadAfter(n)
 	c.loop.init(cfg.Policy, cfg.Store.Policy())
 	return c, nil
+}
+
+// MaxNodes is the largest cluster ward runs: the DC lease is derived
+// from the failure detection of the policy's node count (New), and it
+// stays shorter than detection at any membership size only below 100
+// nodes.
+const MaxNodes = 99
+
+// checkNodeCount refuses a policy with more than MaxNodes nodes.
+func checkNodeCount(cfg *policy.Config) error {
+	if n := len(cfg.Nodes); n > MaxNodes {
+		return fmt.Errorf("policy.toml: node: %d nodes are defined; ward runs clusters of at most %d nodes (the DC lease, derived from failure detection, could outlast it in larger ones)", n, MaxNodes)
+	}
+	return nil
 }
 
 // Lease returns the DC lease interval (for logs and tests).

@@ -62,6 +62,9 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 	l := &c.loop
 	src := []byte(req.Source)
 	cfg, err := policy.Parse("policy.toml", src)
+	if err == nil {
+		err = checkNodeCount(cfg)
+	}
 	if err != nil {
 		reply <- applyReply{err: api.Errorf(api.CodeInvalidPolicy, "%v", err)}
 		return
