@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,6 +67,8 @@ func (c *Controller) SetCluster(ctx context.Context, req api.ClusterRequest) (ap
 		c.editPolicy(ctx, func(cfg *policy.Config) error {
 			cfg.Cluster.Maintenance = *req.Maintenance
 			return nil
+		}, func(_ *policy.Config, e *policy.Editor) error {
+			return e.SetKey("cluster", "maintenance", strconv.FormatBool(*req.Maintenance))
 		}, ch)
 	})
 	if err != nil {
@@ -115,6 +118,24 @@ func (c *Controller) resourceAction(ctx context.Context, req api.ResourceRequest
 		res.Expires = &expires
 	}
 	var edit func(cfg *policy.Config) error
+	var text func(orig *policy.Config, e *policy.Editor) error // the same change on the text
+	var dropped []string                                       // location ids edit removed
+	var added *policy.Location
+	removeAndAdd := func(orig *policy.Config, e *policy.Editor) error {
+		for _, id := range dropped {
+			if err := e.RemoveTable(fmt.Sprintf("location[%d]", locationIndex(orig, id))); err != nil {
+				return err
+			}
+		}
+		if added != nil {
+			t, err := policy.LocationTOML(*added)
+			if err != nil {
+				return err
+			}
+			e.Append(t)
+		}
+		return nil
+	}
 	switch req.Action {
 	case api.ResourceMove, api.ResourceBan:
 		node := req.Node
@@ -142,30 +163,34 @@ func (c *Controller) resourceAction(ctx context.Context, req api.ResourceRequest
 					loc.Role = policy.RolePromoted
 				}
 				// A move replaces the previous move and lifts a ban from the target.
-				res.Removed = dropLocations(cfg, func(x policy.Location) bool {
+				dropped = dropLocations(cfg, func(x policy.Location) bool {
 					return x.ID == loc.ID || x.ID == banID(req.Resource, node)
 				})
 			} else {
 				loc.ID, loc.Score = banID(req.Resource, node), scorePtr(-policy.Infinity)
-				res.Removed = dropLocations(cfg, func(x policy.Location) bool {
+				dropped = dropLocations(cfg, func(x policy.Location) bool {
 					return x.ID == loc.ID || (x.ID == api.PreferPrefix+req.Resource && x.Node == node)
 				})
 			}
 			cfg.Locations = append(cfg.Locations, loc)
+			added = &loc
 			res.Added = []string{loc.ID}
-			res.Removed = slices.DeleteFunc(res.Removed, func(id string) bool { return id == loc.ID })
+			res.Removed = slices.DeleteFunc(slices.Clone(dropped), func(id string) bool { return id == loc.ID })
 			return nil
 		}
+		text = removeAndAdd
 	case api.ResourceClear:
 		edit = func(cfg *policy.Config) error {
-			res.Removed = dropLocations(cfg, func(x policy.Location) bool {
+			dropped = dropLocations(cfg, func(x policy.Location) bool {
 				if x.Resource != req.Resource || (req.Node != "" && x.Node != req.Node) {
 					return false
 				}
 				return strings.HasPrefix(x.ID, api.PreferPrefix) || strings.HasPrefix(x.ID, api.BanPrefix)
 			})
+			res.Removed = dropped
 			return nil
 		}
+		text = removeAndAdd
 	case api.ResourceStart, api.ResourceStop:
 		role := policy.Role("")
 		if req.Action == api.ResourceStop {
@@ -177,9 +202,16 @@ func (c *Controller) resourceAction(ctx context.Context, req api.ResourceRequest
 			}
 			return nil
 		}
+		text = func(orig *policy.Config, e *policy.Editor) error {
+			value := ""
+			if role != "" {
+				value = strconv.Quote(string(role))
+			}
+			return e.SetKey(fmt.Sprintf("%s[%d]", kind, resourceIndex(orig, kind, req.Resource)), "target_role", value)
+		}
 	}
 	ch := make(chan applyReply, 1)
-	c.editPolicy(ctx, edit, ch)
+	c.editPolicy(ctx, edit, text, ch)
 	reply <- resourceReply{res: res, apply: ch}
 }
 
@@ -198,8 +230,9 @@ func (c *Controller) changeAllowed() error {
 
 // editPolicy applies edit to a fresh copy of the live policy and
 // applies the result as the next epoch (on the loop). It answers on
-// reply.
-func (c *Controller) editPolicy(ctx context.Context, edit func(*policy.Config) error, reply chan applyReply) {
+// reply. text makes the same change on the live policy's text
+// (policy_text.go), so that the operator's comments and layout stay.
+func (c *Controller) editPolicy(ctx context.Context, edit func(*policy.Config) error, text func(*policy.Config, *policy.Editor) error, reply chan applyReply) {
 	l := &c.loop
 	if err := c.changeAllowed(); err != nil {
 		reply <- applyReply{err: err}
@@ -219,7 +252,11 @@ func (c *Controller) editPolicy(ctx context.Context, edit func(*policy.Config) e
 		reply <- applyReply{err: api.Errorf(api.CodeInternal, "write the changed policy: %v", err)}
 		return
 	}
-	c.applyPolicy(ctx, api.ApplyRequest{Source: b.String()}, reply)
+	src := b.String()
+	if edited, ok := c.editText(text, b.Bytes()); ok {
+		src = edited
+	}
+	c.applyPolicy(ctx, api.ApplyRequest{Source: src}, reply)
 }
 
 // resourceKind returns primitive, group or clone, or "" when id is not
