@@ -270,7 +270,7 @@ func (c *Controller) status() api.ClusterStatus {
 	managed := map[string]bool{}
 	for _, p := range l.cfg.Primitives {
 		agents[p.ID] = p.Agent
-		managed[p.ID] = p.IsManaged == nil || *p.IsManaged
+		managed[p.ID] = l.cfg.Managed(p.ID) // is_managed of its group, clone and resource_defaults too
 	}
 	pnode := map[string]policy.Node{}
 	for _, n := range l.cfg.Nodes {

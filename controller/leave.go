@@ -185,7 +185,11 @@ func (c *Controller) readyToLeave() (bool, string) {
 	}
 	var managed []string
 	for _, rs := range c.leaveResources() {
-		if !c.unmanagedHere() {
+		// The DC moves only what it manages: a resource with
+		// is_managed = false (or under maintenance) stays running and
+		// is listed in the leave record; waiting for it would only
+		// use up the shutdown timeout.
+		if !c.unmanagedHere() && l.cfg.Managed(rs.ID) {
 			managed = append(managed, rs.ID)
 		}
 	}

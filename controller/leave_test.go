@@ -141,6 +141,37 @@ func TestLeaveUnderMaintenanceLeavesResourcesAndFencesOnlyOnceManaged(t *testing
 	}
 }
 
+// TestLeaveWithUnmanagedResource: vip runs on n2 with is_managed =
+// false. The DC will not move it, so a leave must not wait for it (it
+// used to wait out the whole shutdown timeout, then report that managed
+// resources still ran); vip is left running, and nobody is fenced while
+// it stays unmanaged.
+func TestLeaveWithUnmanagedResource(t *testing.T) {
+	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN2))
+	dc := startAll(t, h)
+	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
+		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	unmanaged := strings.Replace(vipPolicy, "agent = \"dummy\"\n", "agent = \"dummy\"\nis_managed = false\n", 1)
+	if res, err := h.nodes[dc].ctrl.ApplyPolicy(ctx, api.ApplyRequest{Source: clusterPolicy(3, unmanaged+preferN2)}); err != nil || !res.Applied {
+		t.Fatalf("ApplyPolicy(vip unmanaged) = %+v, %v", res, err)
+	}
+	h.eventually(10*time.Second, "n2 on the new epoch", func() bool { return h.nodes["n2"].store.Policy().Epoch >= 2 })
+	mark := h.mark()
+	if err := h.leave("n2"); err != nil {
+		t.Fatalf("Shutdown(n2) with only an unmanaged resource = %v, want nil (nothing the DC would move)", err)
+	}
+	if i := h.eventIndex(mark, "stop", "n2", "vip"); i >= 0 {
+		t.Fatalf("unmanaged vip was stopped on n2")
+	}
+	h.settledWithout(dc, "n2", "offline", mark)
+	if r := h.running("vip"); len(r) != 1 || r[0] != "n2" {
+		t.Errorf("running(vip) = %v, want [n2] (left alone)", r)
+	}
+}
+
 func TestLeaveWithoutAnnouncementIsFenced(t *testing.T) {
 	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
 	dc := startAll(t, h)
