@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ward-ha/ward/agents/dummy"
+	"github.com/ward-ha/ward/agents/ocf"
 	"github.com/ward-ha/ward/policy"
 )
 
@@ -38,7 +41,8 @@ they need no running cluster.`,
 }
 
 func newPolicyCheckCmd() *cobra.Command {
-	var redundancy bool
+	var redundancy, noAgents bool
+	af := agentFlags{stateDir: dummy.DefaultStateDir}
 	cmd := &cobra.Command{
 		Use:   "check FILE...",
 		Short: "Validate policy files and report every error",
@@ -46,6 +50,13 @@ func newPolicyCheckCmd() *cobra.Command {
 references, constraints and fencing. It prints "FILE: ok (...)" for a valid
 file, and every error of an invalid one on stderr, each with its line and
 the offending source line.
+
+It also checks each primitive's parameters against its agent's meta-data
+when the agent is on this machine (built-in agents, OCF agents under
+--ocf-root): a required parameter that is not set is an error, a
+parameter the agent does not declare a warning (with a suggestion when
+one is close). Agents not installed here are named and not checked;
+--no-agents skips this check.
 
 With --redundancy it also reports the design's N+K: from every node online,
 it tries every set of K nodes failing at once (K = 1, 2, ...) and prints the
@@ -60,20 +71,34 @@ errors.`,
   ward policy check --redundancy examples/n-plus-1.toml`,
 		Args: argsUsage(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
-			return runPolicyCheck(c.OutOrStdout(), c.ErrOrStderr(), files, redundancy)
+			var agents *agentParamsLookup
+			if !noAgents {
+				agents = newAgentParamsLookup(c.Context(), af.registry(""))
+			}
+			return runPolicyCheck(c.OutOrStdout(), c.ErrOrStderr(), files, redundancy, agents)
 		},
 	}
 	cmd.Flags().BoolVar(&redundancy, "redundancy", false, "also report how many simultaneous node failures the design survives (N+K)")
+	cmd.Flags().BoolVar(&noAgents, "no-agents", false, "do not check the primitives' parameters against their agents' meta-data")
+	root := os.Getenv("OCF_ROOT")
+	if root == "" {
+		root = ocf.DefaultRoot
+	}
+	cmd.Flags().StringVar(&af.ocfRoot, "ocf-root", root, "OCF_ROOT: where OCF agents are installed, for the parameter check")
 	return cmd
 }
 
-func runPolicyCheck(stdout, stderr io.Writer, files []string, redundancy bool) error {
+func runPolicyCheck(stdout, stderr io.Writer, files []string, redundancy bool, agents *agentParamsLookup) error {
 	bad := 0
 	for _, f := range files {
 		cfg, err := policy.Load(f)
 		if err != nil {
 			bad++
 			printPolicyErrors(stderr, err)
+			continue
+		}
+		if agents != nil && !checkPolicyAgents(stderr, f, cfg, agents) {
+			bad++
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (%s)\n", f, policySummary(cfg))

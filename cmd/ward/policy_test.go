@@ -36,7 +36,8 @@ addresses = ["10.0.0.2"]
 [[primitive]]
 id = "db"
 agent = "postgres"
-secret_params = { password = "hunter2" }
+params = { pgdata = "/srv/pg" }
+secret_params = { repl_password = "hunter2" }
 
 [[primitive.op]]
 name = "monitor"
@@ -143,7 +144,7 @@ func TestPolicyShowRoundTrip(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("ward policy show = %d, %q", code, errs)
 	}
-	for _, want := range []string{`password = "<redacted>"`, `stonith_enabled = true`, `timeout = "20s"`, `retries = 2`} {
+	for _, want := range []string{`repl_password = "<redacted>"`, `stonith_enabled = true`, `timeout = "20s"`, `retries = 2`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("ward policy show lacks %s:\n%s", want, out)
 		}
@@ -179,7 +180,7 @@ func TestPolicyShowJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &v); err != nil {
 		t.Fatalf("ward policy show -o json: %v\n%s", err, out)
 	}
-	if v.Cluster.Name != "demo" || v.Primitives[0].SecretParams["password"] != "<redacted>" || strings.Contains(out, "hunter2") {
+	if v.Cluster.Name != "demo" || v.Primitives[0].SecretParams["repl_password"] != "<redacted>" || strings.Contains(out, "hunter2") {
 		t.Errorf("ward policy show -o json = %s", out)
 	}
 }
@@ -189,5 +190,52 @@ func TestPolicyShowInvalid(t *testing.T) {
 	code, out, errs := runWard(t, "policy", "show", bad)
 	if code != 1 || out != "" || !strings.Contains(errs, `did you mean "stickiness"?`) {
 		t.Errorf("ward policy show bad = %d, %q, %q; want 1 and the errors", code, out, errs)
+	}
+}
+
+// TestPolicyCheckAgentParams: parameters are checked against the
+// agents' meta-data (the built-in vip agent requires ip): a missing
+// required one is an error, an undeclared one a warning with a
+// suggestion; an agent not installed here is named and not checked;
+// --no-agents skips the check.
+func TestPolicyCheckAgentParams(t *testing.T) {
+	dir := t.TempDir()
+	src := `[cluster]
+name = "demo"
+stonith_enabled = false
+
+[[node]]
+name = "alpha"
+addresses = ["10.0.0.1"]
+
+[[primitive]]
+id = "addr"
+agent = "vip"
+params = { ipp = "10.0.0.9" }
+
+[[primitive]]
+id = "web"
+agent = "ocf:heartbeat:NoSuchAgent"
+`
+	f := writeFile(t, dir, "p.toml", src)
+	code, out, errs := runWard(t, "policy", "check", "--ocf-root", dir, f)
+	for _, want := range []string{
+		f + `:12: warning: primitive "addr": params.ipp: agent vip does not declare parameter "ipp"; did you mean "ip"?`,
+		f + `:12: primitive "addr": params: agent vip requires parameter "ip"`,
+		f + `: note: the parameters of web were not checked: agent ocf:heartbeat:NoSuchAgent`,
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("ward policy check (bad params) stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if code != 1 || out != "" {
+		t.Errorf("ward policy check (bad params) = %d, %q; want 1, nothing on stdout", code, out)
+	}
+	if code, out, errs := runWard(t, "policy", "check", "--no-agents", f); code != 0 || !strings.Contains(out, "ok") || errs != "" {
+		t.Errorf("ward policy check --no-agents = %d, %q, %q; want 0 and ok", code, out, errs)
+	}
+	fixed := writeFile(t, dir, "fixed.toml", strings.Replace(src, "ipp =", "ip =", 1))
+	if code, out, errs := runWard(t, "policy", "check", "--ocf-root", dir, fixed); code != 0 || !strings.Contains(out, "ok") || strings.Contains(errs, "addr") {
+		t.Errorf("ward policy check (fixed) = %d, %q, %q; want 0, ok, nothing about addr", code, out, errs)
 	}
 }
