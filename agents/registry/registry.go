@@ -15,6 +15,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/ward-ha/ward/agents/postgres"
 	"github.com/ward-ha/ward/agents/stateful"
 	"github.com/ward-ha/ward/agents/vip"
+	"github.com/ward-ha/ward/internal/clock"
 	"github.com/ward-ha/ward/resources"
 )
 
@@ -35,6 +37,21 @@ type Options struct {
 	StateDir string
 	// OCF configures OCF agents (OCF_ROOT, HA_RSCTMP, ...).
 	OCF ocf.Options
+	// Logger receives what the built-in vip and postgres agents decide
+	// (takeovers, rewinds, repointing), with an "agent" attribute;
+	// discarded when nil.
+	Logger *slog.Logger
+	// Clock is the built-in agents' time source (clock.Real() when nil).
+	Clock clock.Clock
+}
+
+// agentLogger returns o's logger for agent name (nil stays nil: the
+// agent discards).
+func (o Options) agentLogger(name string) *slog.Logger {
+	if o.Logger == nil {
+		return nil
+	}
+	return o.Logger.With("agent", name)
 }
 
 // Constructor builds a built-in agent.
@@ -47,8 +64,12 @@ func Builtins() map[string]Constructor {
 		"dummy":    func(o Options) (resources.Agent, error) { return dummy.New(o.StateDir), nil },
 		"stateful": func(o Options) (resources.Agent, error) { return stateful.New(o.StateDir), nil },
 		"exec":     func(Options) (resources.Agent, error) { return exec.New(), nil },
-		"vip":      func(Options) (resources.Agent, error) { return vip.New(vip.Options{}), nil },
-		"postgres": func(Options) (resources.Agent, error) { return postgres.New(postgres.Options{}), nil },
+		"vip": func(o Options) (resources.Agent, error) {
+			return vip.New(vip.Options{Clock: o.Clock, Logger: o.agentLogger("vip")}), nil
+		},
+		"postgres": func(o Options) (resources.Agent, error) {
+			return postgres.New(postgres.Options{Clock: o.Clock, Logger: o.agentLogger("postgres")}), nil
+		},
 	}
 }
 

@@ -3,8 +3,10 @@ package registry
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ward-ha/ward/agents/dummy"
@@ -56,5 +58,24 @@ func TestLookupAndList(t *testing.T) {
 	b["late"] = b["extra"]
 	if _, err := r.Lookup("late"); err == nil {
 		t.Errorf("Lookup(late) after New found it; the registry must copy its map")
+	}
+}
+
+// TestOptionsAgentLogger: the daemon's logger reaches the built-in
+// agents tagged with their name; without one they discard.
+func TestOptionsAgentLogger(t *testing.T) {
+	var b strings.Builder
+	o := Options{Logger: slog.New(slog.NewTextHandler(&b, nil))}
+	o.agentLogger("postgres").Info("rewound")
+	if got := b.String(); !strings.Contains(got, "agent=postgres") || !strings.Contains(got, "rewound") {
+		t.Errorf("agentLogger(postgres) wrote %q, want the message with agent=postgres", got)
+	}
+	if l := (Options{}).agentLogger("vip"); l != nil {
+		t.Errorf("agentLogger without a Logger = %v, want nil (the agent discards)", l)
+	}
+	for _, name := range []string{"vip", "postgres"} {
+		if _, err := New(o, Builtins()).Lookup(name); err != nil {
+			t.Errorf("Lookup(%s) with a Logger = %v", name, err)
+		}
 	}
 }

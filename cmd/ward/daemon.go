@@ -176,7 +176,7 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	}
 	reports := controller.NewReports()
 	ex, err := resources.New(resources.Config{
-		Agents:   registry.New(registry.Options{StateDir: agentState}, registry.Builtins()),
+		Agents:   registry.New(registry.Options{StateDir: agentState, Logger: log.With("component", "agent")}, registry.Builtins()),
 		NodeName: o.node, Reporter: ops.reporter(reports), Logger: log.With("component", "executor"),
 		Scrub: scrub.Scrub,
 	})
