@@ -101,7 +101,8 @@ func fencingAids(o fencingAidOptions, cfg *policy.Config, node string, key []byt
 			return t
 		}
 		cc := witness.ClientConfig{Addr: o.witness, Cluster: cfg.Cluster.Name, Node: node, Key: key,
-			Logger: log.With("component", "witness"), Term: term}
+			PrimaryKey: hb.PrimaryKey, // follows ward key rotate
+			Logger:     log.With("component", "witness"), Term: term}
 		if wc != nil {
 			cc.OnVote = func(v witness.Vote, term uint64) {
 				ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)

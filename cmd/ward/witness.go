@@ -26,7 +26,11 @@ func newWitnessCmd() *cobra.Command {
 side of a split only: the side with the DC, else the side with the lowest
 node name, for a lease (--lease) that side renews. The other side loses
 quorum and stops its resources. Requests are authenticated with the
-cluster key (the gossip key file, --key).
+cluster key (the gossip key file, --key); every key of the file is
+accepted, and the file is read again within 2 s of a change, so a key
+rotation needs no restart: add the new key to the witness's file before
+the nodes start using it (ward key rotate --new-key-file), remove the old
+one after.
 
 It keeps no state on disk: after a restart it decides again, and it
 waits one lease before granting a vote to anyone (a vote granted before
@@ -58,7 +62,9 @@ the key, 2 on usage errors.`,
 			ctx, stop := signalContext(c.Context())
 			defer stop()
 			log := slog.New(slog.NewTextHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-			if err := serveWitness(ctx, ln, cluster, ring.Primary, lease, log); err != nil {
+			keys := newWitnessKeys(key, ring, log)
+			go keys.watch(ctx)
+			if err := serveWitness(ctx, ln, cluster, keys.get, lease, log); err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
 			return nil
@@ -84,12 +90,12 @@ func parseWitnessLogLevel(s string) (slog.Level, error) {
 // serveWitness serves the witness on ln until ctx ends. It grants
 // nothing during the first lease (a grant from before a restart may
 // still run).
-func serveWitness(ctx context.Context, ln net.Listener, cluster string, key []byte, lease time.Duration, log *slog.Logger) error {
+func serveWitness(ctx context.Context, ln net.Listener, cluster string, keys func() [][]byte, lease time.Duration, log *slog.Logger) error {
 	w, err := witness.New(witness.Config{Cluster: cluster, Lease: lease, Decide: lease, Logger: log})
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: witness.Handler(w, key), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: witness.KeyringHandler(w, keys), ReadHeaderTimeout: 5 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("ward witness listening", "addr", ln.Addr().String(), "cluster", cluster, "lease", lease)

@@ -6,9 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ward-ha/ward/heartbeat"
 	"github.com/ward-ha/ward/heartbeat/witness"
 )
 
@@ -21,7 +26,7 @@ func TestServeWitness(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serveWitness(ctx, ln, "prod", key, 300*time.Millisecond, slog.New(slog.DiscardHandler))
+		done <- serveWitness(ctx, ln, "prod", func() [][]byte { return [][]byte{key} }, 300*time.Millisecond, slog.New(slog.DiscardHandler))
 	}()
 	c := witness.NewClient(witness.ClientConfig{Addr: ln.Addr().String(), Cluster: "prod", Node: "a", Key: key})
 	start := time.Now()
@@ -74,5 +79,81 @@ func TestWitnessCmdUsage(t *testing.T) {
 	var ee *exitError
 	if err := c.Execute(); !errors.As(err, &ee) || ee.code != 1 {
 		t.Errorf("ward witness with a missing key = %v, want exit 1", err)
+	}
+}
+
+// TestWitnessKeyRotation: the witness reads its key file again when it
+// changes and accepts every key in it, and a client signs with the
+// primary key its node uses now: a live rotation (old key, old+new in
+// the witness's file, the nodes on the new key, the old key removed)
+// never loses the witness's answers. A file that cannot be used keeps
+// the keys loaded before.
+func TestWitnessKeyRotation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gossip.key")
+	oldKey, _ := heartbeat.GenerateKey()
+	newKey, _ := heartbeat.GenerateKey()
+	if err := heartbeat.WriteKeyFile(path, false, oldKey); err != nil {
+		t.Fatal(err)
+	}
+	ring, err := heartbeat.LoadKeyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := newWitnessKeys(path, ring, slog.New(slog.DiscardHandler))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go serveWitness(ctx, ln, "prod", keys.get, 300*time.Millisecond, slog.New(slog.DiscardHandler))
+	var primary atomic.Pointer[[]byte]
+	primary.Store(&oldKey)
+	c := witness.NewClient(witness.ClientConfig{Addr: ln.Addr().String(), Cluster: "prod", Node: "a", Key: oldKey,
+		PrimaryKey: func() []byte { return *primary.Load() }})
+	ask := func(step string) error {
+		t.Helper()
+		_, _, err := c.Ask(ctx, []string{"a"}, false)
+		return err
+	}
+	if err := ask("old key"); err != nil {
+		t.Fatalf("Ask with the old key = %v", err)
+	}
+	// The nodes use the new key before the witness knows it: refused.
+	primary.Store(&newKey)
+	if err := ask("new key, unknown"); err == nil || !strings.Contains(err.Error(), "not authenticated") {
+		t.Fatalf("Ask with a key the witness does not have = %v, want not authenticated", err)
+	}
+	// The rotation as documented: old and new in the witness's file.
+	if err := heartbeat.RewriteKeyFile(path, oldKey, newKey); err != nil {
+		t.Fatal(err)
+	}
+	keys.reload()
+	if got := len(keys.get()); got != 2 {
+		t.Fatalf("keys after the file got a second key = %d, want 2", got)
+	}
+	if err := ask("new key"); err != nil {
+		t.Errorf("Ask with the new key once the witness has both = %v", err)
+	}
+	primary.Store(&oldKey)
+	if err := ask("old key still"); err != nil {
+		t.Errorf("Ask with the old key while the witness has both = %v", err)
+	}
+	// A broken file keeps what was loaded.
+	if err := os.WriteFile(path, []byte("not a key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keys.reload()
+	if got := len(keys.get()); got != 2 {
+		t.Errorf("keys after the file was broken = %d, want the 2 loaded before", got)
+	}
+	// The old key removed from the file: refused from then on.
+	if err := heartbeat.RewriteKeyFile(path, newKey); err != nil {
+		t.Fatal(err)
+	}
+	keys.reload()
+	if err := ask("old key, removed"); err == nil {
+		t.Errorf("Ask with the removed old key = nil error, want refused")
 	}
 }

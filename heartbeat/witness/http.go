@@ -60,6 +60,17 @@ func DecodeRequest(key, body []byte, sum string) (Request, error) {
 	return r, nil
 }
 
+// matchingKey returns the key of keys under which sum is body's request
+// MAC, nil when none is.
+func matchingKey(keys [][]byte, body []byte, sum string) []byte {
+	for _, k := range keys {
+		if len(k) > 0 && hmac.Equal([]byte(mac(k, "request", body)), []byte(sum)) {
+			return k
+		}
+	}
+	return nil
+}
+
 func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -75,6 +86,14 @@ func decodeStrict(body []byte, v any) error {
 // Handler serves the witness over HTTP: POST Path with a JSON Request
 // and its MAC; the answer is a JSON Response with its MAC.
 func Handler(w *Witness, key []byte) http.Handler {
+	return KeyringHandler(w, func() [][]byte { return [][]byte{key} })
+}
+
+// KeyringHandler is Handler with every key keys returns accepted (a key
+// rotation: the witness's key file holds the old and the new key while
+// the nodes move from one to the other). The answer is authenticated
+// with the key that authenticated the request.
+func KeyringHandler(w *Witness, keys func() [][]byte) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != Path || r.Method != http.MethodPost {
 			http.Error(rw, "witness: POST "+Path+" only", http.StatusNotFound)
@@ -85,7 +104,14 @@ func Handler(w *Witness, key []byte) http.Handler {
 			http.Error(rw, "witness: read request: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		req, err := DecodeRequest(key, body, r.Header.Get(macHeader))
+		sum := r.Header.Get(macHeader)
+		key := matchingKey(keys(), body, sum)
+		var req Request
+		if key == nil {
+			err = errors.New("witness: request not authenticated (wrong cluster key?)")
+		} else {
+			req, err = DecodeRequest(key, body, sum)
+		}
 		if err != nil {
 			w.log.Warn("witness request refused", "from", r.RemoteAddr, "err", err)
 			http.Error(rw, err.Error(), http.StatusForbidden)
@@ -106,6 +132,7 @@ func Handler(w *Witness, key []byte) http.Handler {
 type Client struct {
 	url, cluster, node string
 	key                []byte
+	primary            func() []byte
 	hc                 *http.Client
 	clk                clock.Clock
 	log                *slog.Logger
@@ -121,6 +148,10 @@ type ClientConfig struct {
 	Cluster, Node string
 	// Key is the cluster key (the gossip key file's primary key).
 	Key []byte
+	// PrimaryKey, when set, returns the key to authenticate with for
+	// each request, so that the client follows a live key rotation
+	// (heartbeat.Cluster.PrimaryKey); nil or an empty key uses Key.
+	PrimaryKey func() []byte
 	// Clock is the time source; nil means clock.Real().
 	Clock clock.Clock
 	// Logger receives changes of the grant; nil discards.
@@ -140,7 +171,7 @@ type ClientConfig struct {
 
 // NewClient returns a Client; it starts nothing.
 func NewClient(cfg ClientConfig) *Client {
-	c := &Client{url: "http://" + cfg.Addr + Path, cluster: cfg.Cluster, node: cfg.Node, key: cfg.Key,
+	c := &Client{url: "http://" + cfg.Addr + Path, cluster: cfg.Cluster, node: cfg.Node, key: cfg.Key, primary: cfg.PrimaryKey,
 		hc: &http.Client{Transport: cfg.Transport}, clk: cfg.Clock, log: cfg.Logger, term: cfg.Term, onVote: cfg.OnVote}
 	if c.term == nil {
 		c.term = func() uint64 { return 0 }
@@ -158,6 +189,12 @@ func NewClient(cfg ClientConfig) *Client {
 // which the vote may be counted (the send time plus the lease; zero when
 // not granted).
 func (c *Client) Ask(ctx context.Context, view []string, dc bool) (Response, time.Time, error) {
+	key := c.key
+	if c.primary != nil {
+		if k := c.primary(); len(k) > 0 {
+			key = k
+		}
+	}
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
 	sent := c.clk.Now()
@@ -167,7 +204,7 @@ func (c *Client) Ask(ctx context.Context, view []string, dc bool) (Response, tim
 	if err != nil {
 		return Response{}, time.Time{}, fmt.Errorf("witness: %w", err)
 	}
-	hr.Header.Set(macHeader, mac(c.key, "request", body))
+	hr.Header.Set(macHeader, mac(key, "request", body))
 	res, err := c.hc.Do(hr)
 	if err != nil {
 		return Response{}, time.Time{}, fmt.Errorf("witness: %w", err)
@@ -180,7 +217,7 @@ func (c *Client) Ask(ctx context.Context, view []string, dc bool) (Response, tim
 	if res.StatusCode != http.StatusOK {
 		return Response{}, time.Time{}, fmt.Errorf("witness: %s: %s", res.Status, bytes.TrimSpace(out))
 	}
-	if len(out) > maxBody || !hmac.Equal([]byte(mac(c.key, "response", out)), []byte(res.Header.Get(macHeader))) {
+	if len(out) > maxBody || !hmac.Equal([]byte(mac(key, "response", out)), []byte(res.Header.Get(macHeader))) {
 		return Response{}, time.Time{}, errors.New("witness: answer not authenticated (wrong cluster key?)")
 	}
 	var resp Response
