@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ward-ha/ward/api"
 )
@@ -49,14 +48,4 @@ func (c *Controller) confirmFence(ctx context.Context, req api.FenceRequest) (ap
 	done := make(chan FenceRecord, 1)
 	done <- rec
 	return fenceResult(rec), 0, done, nil
-}
-
-// startupBoot returns a new placeholder boot for a node nobody has seen
-// (startup.go): unique to this DC's run.
-func (c *Controller) startupBoot() bootInfo {
-	own := c.currentBoot(c.node, "")
-	if own == "" {
-		own = fmt.Sprint(c.runSince.UnixNano())
-	}
-	return bootInfo{ID: startupBootPrefix + c.node + ":" + short(own)}
 }

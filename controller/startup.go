@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/ward-ha/ward/policy"
@@ -74,12 +75,13 @@ func (c *Controller) markUnseen() {
 		if _, known := l.boots[n.Name]; known {
 			continue
 		}
-		l.boots[n.Name] = c.startupBoot() // backend_fence_confirm.go
+		l.boots[n.Name] = c.startupBoot()
 		l.bootLearned[n.Name] = now
 		l.dirty = true
 		c.log.Warn("STARTUP FENCING: a node of the policy has not been seen since the cluster started; "+
 			"it may still run resources its daemon left behind, so it will be fenced before they may run elsewhere "+
-			"(start its ward daemon to avoid this; set cluster.startup_fencing = false only if you are sure such nodes are off)",
+			"(start its ward daemon to avoid this; if no device can reach it and you have checked it is off, run ward fence confirm NODE; "+
+			"set cluster.startup_fencing = false only if nodes that are down are always powered off)",
 			"node", n.Name, "waited", c.settle, "dc", c.node)
 	}
 }
@@ -96,4 +98,14 @@ func (c *Controller) learnStartupBoot(r FenceRecord) {
 	}
 	l.boots[r.Target] = bootInfo{ID: r.Boot}
 	l.bootLearned[r.Target] = c.clk.Now()
+}
+
+// startupBoot returns a new placeholder boot for a node nobody has seen:
+// unique to this DC's run (its own boot id).
+func (c *Controller) startupBoot() bootInfo {
+	own := c.currentBoot(c.node, "")
+	if own == "" {
+		own = fmt.Sprint(c.runSince.UnixNano())
+	}
+	return bootInfo{ID: startupBootPrefix + c.node + ":" + short(own)}
 }
