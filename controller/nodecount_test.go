@@ -27,3 +27,17 @@ func TestCheckNodeCount(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckWitnessChange: a witness may be added or removed by a policy
+// apply, not replaced by another in one step.
+func TestCheckWitnessChange(t *testing.T) {
+	w := func(addr string) *policy.Config { return &policy.Config{Cluster: policy.Cluster{Witness: addr}} }
+	for _, tc := range []struct {
+		from, to string
+		err      bool
+	}{{"", "", false}, {"", "192.0.2.1:7947", false}, {"192.0.2.1:7947", "", false}, {"192.0.2.1:7947", "192.0.2.1:7947", false}, {"192.0.2.1:7947", "192.0.2.2:7947", true}} {
+		if err := checkWitnessChange(w(tc.from), w(tc.to)); (err != nil) != tc.err {
+			t.Errorf("checkWitnessChange(%q -> %q) = %v, want an error: %t", tc.from, tc.to, err, tc.err)
+		}
+	}
+}

@@ -65,6 +65,9 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 	if err == nil {
 		err = checkNodeCount(cfg)
 	}
+	if err == nil {
+		err = checkWitnessChange(l.cfg, cfg)
+	}
 	if err != nil {
 		reply <- applyReply{err: api.Errorf(api.CodeInvalidPolicy, "%v", err)}
 		return
@@ -86,6 +89,10 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 		res.Actions = append(res.Actions, pa)
 	}
 	res.Warnings = t.Warnings
+	if cfg.Cluster.Witness != l.cfg.Cluster.Witness {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("cluster.witness changes from %q to %q: each daemon counts it from its next start; restart them one at a time",
+			l.cfg.Cluster.Witness, cfg.Cluster.Witness))
+	}
 	var memberErr error
 	if l.isDC {
 		memberErr = c.checkMembershipChange(cfg) // membership.go
@@ -307,4 +314,19 @@ func policyDiff(a, b *policy.Config) string {
 	}
 	_ = b.Redacted().WriteTOML(&y)
 	return lineDiff(x.String(), y.String())
+}
+
+// checkWitnessChange refuses replacing one witness by another in one
+// step. Daemons count the witness of the policy they started with, so
+// during the restarts some would count the old witness and some the new
+// one, and each witness could give its vote to another side of a split:
+// two quorate sides. Adding or removing a witness is safe (a node
+// counting none needs every vote of a two-node cluster; a node counting
+// it needs it or its peer).
+func checkWitnessChange(old, cfg *policy.Config) error {
+	from, to := old.Cluster.Witness, cfg.Cluster.Witness
+	if from == "" || to == "" || from == to {
+		return nil
+	}
+	return fmt.Errorf("policy.toml: cluster.witness: replacing witness %s by %s in one step could give each side of a split a witness vote while the daemons restart; remove the witness first (apply, restart every daemon), then add the new one", from, to)
 }

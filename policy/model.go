@@ -48,6 +48,10 @@ type Cluster struct {
 	WaitForAll *bool `toml:"wait_for_all" json:"wait_for_all"`
 	// Timing is the failure-detection profile: lan, wan or conservative.
 	Timing TimingProfile `toml:"timing" json:"timing"`
+	// Witness is the host:port of the cluster's `ward witness`, which
+	// holds one quorum vote ("" none). `ward daemon --witness` overrides
+	// it on one node only if both name the same address.
+	Witness string `toml:"witness" json:"witness,omitempty"`
 	// StartFailureIsFatal bans a node for a resource after one failed
 	// start (Pacemaker's start-failure-is-fatal). Default true.
 	StartFailureIsFatal *bool `toml:"start_failure_is_fatal" json:"start_failure_is_fatal"`

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"path/filepath"
 )
@@ -125,8 +126,20 @@ func (v *validator) checkLevels(canFence map[string]map[string]bool) {
 	}
 }
 
-// checkTwoNode checks two_node: it needs exactly two voting nodes.
+// checkTwoNode checks two_node (exactly two voting nodes) and the
+// witness (an address; no two_node with it: the witness is the third
+// vote).
 func (v *validator) checkTwoNode() {
+	if w := v.c.Cluster.Witness; w != "" {
+		if msg := checkAddress(w); msg != "" {
+			v.errs.add(kp("cluster", "witness"), "%s (the witness's host:port, as given to ward witness --listen)", msg)
+		} else if _, _, err := net.SplitHostPort(w); err != nil {
+			v.errs.add(kp("cluster", "witness"), "witness %q has no port; write host:port, as given to ward witness --listen", w)
+		}
+		if v.c.Cluster.TwoNode {
+			v.errs.add(kp("cluster", "two_node"), "two_node = true and a witness exclude each other: the witness is the third vote that breaks the tie; remove two_node")
+		}
+	}
 	if !v.c.Cluster.TwoNode {
 		return
 	}

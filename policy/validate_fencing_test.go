@@ -36,3 +36,37 @@ nodes = ["n1", "n2"]
 		t.Fatalf("Parse(watchdog without two_node) = %v, want nil", err)
 	}
 }
+
+// TestValidateWitness: cluster.witness is a host:port, and excludes
+// two_node (the witness is the third vote).
+func TestValidateWitness(t *testing.T) {
+	base := `[cluster]
+name = "pair"
+stonith_enabled = false
+WITNESS
+
+[[node]]
+name = "n1"
+addresses = ["10.0.0.1"]
+
+[[node]]
+name = "n2"
+addresses = ["10.0.0.2"]
+`
+	for _, tc := range []struct{ line, want string }{
+		{`witness = "192.0.2.10:7947"`, ""},
+		{`witness = "[2001:db8::1]:7947"`, ""},
+		{`witness = "witness.example.org:7947"`, ""},
+		{`witness = "192.0.2.10"`, "pair.toml:4: cluster.witness: witness \"192.0.2.10\" has no port"},
+		{`witness = "no such host:1"`, "pair.toml:4: cluster.witness: address"},
+		{"witness = \"192.0.2.10:7947\"\ntwo_node = true", "pair.toml:5: cluster.two_node: two_node = true and a witness exclude each other"},
+	} {
+		_, err := Parse("pair.toml", []byte(strings.Replace(base, "WITNESS", tc.line, 1)))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("Parse(%s) = %v, want nil", tc.line, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("Parse(%s) = %v, want an error containing %q", tc.line, err, tc.want)
+		}
+	}
+}

@@ -143,6 +143,12 @@ func runDaemon(ctx context.Context, o daemonOptions, stderr io.Writer) error {
 	if err := checkListed(cfg, o.node, store); err != nil {
 		return err
 	}
+	if o.fa.witness, err = witnessAddr(o.fa.witness, cfg); err != nil { // daemon_fencing.go
+		return err
+	}
+	if o.fa.witness != "" {
+		log.Info("counting a witness vote", "witness", o.fa.witness)
+	}
 	ops, err := newOperations(o.op, o.stateDir, log)
 	if err != nil {
 		return err

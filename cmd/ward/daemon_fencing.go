@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -34,7 +35,21 @@ type fencingAidOptions struct {
 // addFencingAidFlags adds --watchdog-device and --witness to f.
 func addFencingAidFlags(f *pflag.FlagSet, o *fencingAidOptions) {
 	f.StringVar(&o.watchdog, "watchdog-device", "/dev/watchdog", "watchdog of this node, used when the policy fences through the watchdog plugin (file:PATH: a simulated one, supervised by ward watchdog-sim)")
-	f.StringVar(&o.witness, "witness", "", "address (host:port) of the cluster's ward witness, if any; the heartbeat must then count a witness vote")
+	f.StringVar(&o.witness, "witness", "", "address (host:port) of the cluster's ward witness (default: the policy's cluster.witness); must agree with the policy when both are set")
+}
+
+// witnessAddr returns the witness this daemon counts a vote for: the
+// policy's cluster.witness, or --witness. Both may be given only if they
+// agree: nodes that disagree on the witness disagree on quorum.
+func witnessAddr(flag string, cfg *policy.Config) (string, error) {
+	pol := cfg.Cluster.Witness
+	switch {
+	case flag == "":
+		return pol, nil
+	case pol == "" || pol == flag:
+		return flag, nil
+	}
+	return "", fmt.Errorf("--witness %s differs from the policy's cluster.witness %s: every node must count the same witness; drop --witness (the policy is shared by every node) or change cluster.witness with ward policy apply", flag, pol)
 }
 
 // usesWatchdog reports whether cfg fences through the watchdog plugin.

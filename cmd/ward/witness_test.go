@@ -15,6 +15,7 @@ import (
 
 	"github.com/ward-ha/ward/heartbeat"
 	"github.com/ward-ha/ward/heartbeat/witness"
+	"github.com/ward-ha/ward/policy"
 )
 
 func TestServeWitness(t *testing.T) {
@@ -155,5 +156,29 @@ func TestWitnessKeyRotation(t *testing.T) {
 	keys.reload()
 	if err := ask("old key, removed"); err == nil {
 		t.Errorf("Ask with the removed old key = nil error, want refused")
+	}
+}
+
+// TestWitnessAddr: the daemon counts the policy's witness, or --witness;
+// both only if they agree.
+func TestWitnessAddr(t *testing.T) {
+	withW := &policy.Config{Cluster: policy.Cluster{Witness: "192.0.2.10:7947"}}
+	none := &policy.Config{}
+	for _, tc := range []struct {
+		flag string
+		cfg  *policy.Config
+		want string
+		err  bool
+	}{
+		{"", none, "", false},
+		{"", withW, "192.0.2.10:7947", false},
+		{"192.0.2.10:7947", none, "192.0.2.10:7947", false},
+		{"192.0.2.10:7947", withW, "192.0.2.10:7947", false},
+		{"192.0.2.11:7947", withW, "", true},
+	} {
+		got, err := witnessAddr(tc.flag, tc.cfg)
+		if got != tc.want || (err != nil) != tc.err {
+			t.Errorf("witnessAddr(%q, policy %q) = %q, %v; want %q, error %t", tc.flag, tc.cfg.Cluster.Witness, got, err, tc.want, tc.err)
+		}
 	}
 }
