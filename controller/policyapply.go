@@ -320,9 +320,9 @@ func policyDiff(a, b *policy.Config) string {
 // step. Daemons count the witness of the policy they started with, so
 // during the restarts some would count the old witness and some the new
 // one, and each witness could give its vote to another side of a split:
-// two quorate sides. Adding or removing a witness is safe (a node
-// counting none needs every vote of a two-node cluster; a node counting
-// it needs it or its peer).
+// two quorate sides. Adding or removing a witness is safe: for any N, a
+// majority of the N nodes and a majority of the N nodes plus the witness
+// always share a node, so two disjoint sides cannot both be quorate.
 func checkWitnessChange(old, cfg *policy.Config) error {
 	from, to := old.Cluster.Witness, cfg.Cluster.Witness
 	if from == "" || to == "" || from == to {
