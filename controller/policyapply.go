@@ -160,6 +160,7 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 func (c *Controller) adopt(cfg *policy.Config, pol PolicyState) {
 	l := &c.loop
 	l.cfg, l.pol = cfg, pol
+	c.noteCatchUpNodes() // startup.go
 	c.cl.SetEpoch(pol.Epoch)
 	c.followMembership() // membership.go: admission, re-joins and votes follow the new epoch at once
 	l.dirty = true

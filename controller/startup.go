@@ -47,10 +47,27 @@ func startupFencing(cfg *policy.Config) bool {
 }
 
 // noteStartNodes records the nodes of the policy this daemon started
-// with. Startup fencing applies to them only: a node added later by
-// `ward policy apply` is a new machine that never ran anything here.
+// with (and, noteCatchUpNodes, of a policy it caught up with during the
+// cold-start wait). Startup fencing applies to them only: a node added
+// later by `ward policy apply` is a new machine that never ran anything
+// here.
 func (c *Controller) noteStartNodes() {
 	c.startNodes = map[string]bool{}
+	for _, n := range c.loop.cfg.Nodes {
+		c.startNodes[n.Name] = true
+	}
+}
+
+// noteCatchUpNodes adds the nodes of a policy adopted during the
+// cold-start wait to the start nodes: that policy is the cluster's, which
+// this daemon caught up with at its first join (it was away when it was
+// applied), not a change applied during its run. Without this, a daemon
+// that started on an older epoch and became DC at a cold start would not
+// startup-fence a node added while it was away.
+func (c *Controller) noteCatchUpNodes() {
+	if c.startNodes == nil || c.clk.Now().Sub(c.runSince) >= c.settle {
+		return
+	}
 	for _, n := range c.loop.cfg.Nodes {
 		c.startNodes[n.Name] = true
 	}

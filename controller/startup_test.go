@@ -115,3 +115,31 @@ func TestStartupFencingAnnouncementCoversLaterDC(t *testing.T) {
 		t.Errorf("unclean(n3) on a member that saw its startup fence = true, want false")
 	}
 }
+
+// TestStartupFencingCoversNodesOfACaughtUpPolicy: a daemon started on an
+// older epoch catches up during the cold-start wait with a policy that
+// added n4 while it was away; n4, never seen, is startup-fenced like the
+// others. A policy adopted later (an apply during the run) is not.
+func TestStartupFencingCoversNodesOfACaughtUpPolicy(t *testing.T) {
+	c, advance := coldStartController(t)
+	four, err := policy.Parse("test.toml", []byte(clusterPolicy(4, vipPolicy)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.loop.cfg = four
+	c.noteCatchUpNodes() // as adopt does, during the wait
+	advance(6 * time.Second)
+	c.markUnseen()
+	if got := nodeState(c.snapshot(), "n4").State; got != policy.NodeUnclean {
+		t.Errorf("n4 of a policy caught up with during the wait = %s, want %s", got, policy.NodeUnclean)
+	}
+
+	late, advanceLate := coldStartController(t)
+	advanceLate(6 * time.Second)
+	late.loop.cfg = four
+	late.noteCatchUpNodes() // an apply after the wait
+	late.markUnseen()
+	if got := nodeState(late.snapshot(), "n4").State; got != policy.NodeOffline {
+		t.Errorf("n4 added by an apply after the wait = %s, want %s", got, policy.NodeOffline)
+	}
+}
