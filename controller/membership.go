@@ -124,7 +124,7 @@ func (c *Controller) checkPeerPolicy() {
 		c.log.Error("cannot save the newer policy that removed this node", "epoch", epoch, "err", err)
 	}
 	c.log.Warn("a member holds a newer policy that no longer lists this node: it was removed while away", "epoch", epoch, "this_epoch", l.pol.Epoch)
-	c.adopt(cfg, PolicyState{Epoch: epoch, Source: src, SHA256: policyHash(src)})
+	c.adopt(cfg, PolicyState{Epoch: epoch, Source: src, SHA256: policyHash(src)}, false)
 }
 
 // removedErr returns ErrRemoved (with the epoch) once this node was

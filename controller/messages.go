@@ -57,6 +57,10 @@ type message struct {
 	State      *nodeReport `json:"state,omitempty"`
 	// Source is the policy of a policy message.
 	Source []byte `json:"source,omitempty"`
+	// CatchUp marks a policy message that brings a member up to the
+	// cluster's epoch at its join, as opposed to a policy being applied
+	// now (startup.go: its nodes count as start nodes).
+	CatchUp bool `json:"catch_up,omitempty"`
 	// Fence is a fencing record (fenced).
 	Fence *FenceRecord `json:"fence,omitempty"`
 	// Status is the DC's view (status).

@@ -135,7 +135,7 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 		reply <- applyReply{err: api.Errorf(api.CodeInternal, "save the policy on the DC: %v", err)}
 		return
 	}
-	c.adopt(cfg, c.store.Policy())
+	c.adopt(cfg, c.store.Policy(), false)
 	c.forgetFlags(removed) // membership.go: a node added back later starts clean
 	l.conflict = ""
 	res.Applied, res.Epoch = true, epoch
@@ -156,11 +156,15 @@ func (c *Controller) applyPolicy(ctx context.Context, req api.ApplyRequest, repl
 	l.applies = append(l.applies, p)
 }
 
-// adopt makes cfg (saved as pol) the live policy.
-func (c *Controller) adopt(cfg *policy.Config, pol PolicyState) {
+// adopt makes cfg (saved as pol) the live policy. catchUp reports that
+// it is the cluster's policy this node caught up with at a join, not one
+// being applied now (startup.go).
+func (c *Controller) adopt(cfg *policy.Config, pol PolicyState, catchUp bool) {
 	l := &c.loop
 	l.cfg, l.pol = cfg, pol
-	c.noteCatchUpNodes() // startup.go
+	if catchUp {
+		c.noteCatchUpNodes() // startup.go
+	}
 	c.cl.SetEpoch(pol.Epoch)
 	c.followMembership() // membership.go: admission, re-joins and votes follow the new epoch at once
 	l.dirty = true
@@ -192,7 +196,7 @@ func (c *Controller) onPolicy(ctx context.Context, from string, m message) {
 		c.send(ctx, from, ack)
 		return
 	}
-	c.adopt(cfg, c.store.Policy())
+	c.adopt(cfg, c.store.Policy(), m.CatchUp)
 	c.log.Info("new policy persisted", "epoch", m.Epoch, "from", from)
 	if c.mship.removed != 0 {
 		// This node stops right after: acknowledge before the senders go.
@@ -272,10 +276,10 @@ func (c *Controller) reconcilePolicy(ctx context.Context, from string, r *nodeRe
 			return
 		}
 		c.log.Warn("adopting a newer policy found at join", "member", from, "epoch", r.Epoch, "previous", l.pol.Epoch)
-		c.adopt(cfg, c.store.Policy())
+		c.adopt(cfg, c.store.Policy(), true)
 		for n, jr := range l.joined {
 			if n != c.node && jr.Epoch < r.Epoch {
-				c.send(ctx, n, message{Kind: msgPolicy, Term: l.myTerm, Epoch: l.pol.Epoch, Source: l.pol.Source})
+				c.send(ctx, n, message{Kind: msgPolicy, Term: l.myTerm, Epoch: l.pol.Epoch, Source: l.pol.Source, CatchUp: true})
 			}
 		}
 	case r.Epoch > l.pol.Epoch:
@@ -283,7 +287,7 @@ func (c *Controller) reconcilePolicy(ctx context.Context, from string, r *nodeRe
 		l.joinAsked[from] = time.Time{}
 	case r.Epoch < l.pol.Epoch:
 		c.log.Info("member has an older policy; sending the current one", "member", from, "its_epoch", r.Epoch, "epoch", l.pol.Epoch)
-		c.send(ctx, from, message{Kind: msgPolicy, Term: l.myTerm, Epoch: l.pol.Epoch, Source: l.pol.Source})
+		c.send(ctx, from, message{Kind: msgPolicy, Term: l.myTerm, Epoch: l.pol.Epoch, Source: l.pol.Source, CatchUp: true})
 	case r.Epoch > 0 && r.PolicySHA != l.pol.SHA256:
 		l.conflict = from
 		c.log.Error("ALERT: two different policies have the same epoch; not scheduling until an operator applies a policy (ward policy apply) to settle it",

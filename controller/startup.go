@@ -58,12 +58,13 @@ func (c *Controller) noteStartNodes() {
 	}
 }
 
-// noteCatchUpNodes adds the nodes of a policy adopted during the
-// cold-start wait to the start nodes: that policy is the cluster's, which
-// this daemon caught up with at its first join (it was away when it was
-// applied), not a change applied during its run. Without this, a daemon
-// that started on an older epoch and became DC at a cold start would not
-// startup-fence a node added while it was away.
+// noteCatchUpNodes adds the nodes of a policy this daemon caught up with
+// at a join during the cold-start wait (adopt with catchUp: the policy
+// was applied while it was away, not during its run) to the start nodes.
+// Without this, a daemon that started on an older epoch and became DC at
+// a cold start would not startup-fence a node added while it was away.
+// After the wait, a node that ran anything was seen by the members that
+// stayed, so its boot is known without this.
 func (c *Controller) noteCatchUpNodes() {
 	if c.startNodes == nil || c.clk.Now().Sub(c.runSince) >= c.settle {
 		return

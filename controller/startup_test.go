@@ -119,7 +119,8 @@ func TestStartupFencingAnnouncementCoversLaterDC(t *testing.T) {
 // TestStartupFencingCoversNodesOfACaughtUpPolicy: a daemon started on an
 // older epoch catches up during the cold-start wait with a policy that
 // added n4 while it was away; n4, never seen, is startup-fenced like the
-// others. A policy adopted later (an apply during the run) is not.
+// others. A catch-up after the wait adds nothing (and an apply never
+// calls it: adopt with catchUp false).
 func TestStartupFencingCoversNodesOfACaughtUpPolicy(t *testing.T) {
 	c, advance := coldStartController(t)
 	four, err := policy.Parse("test.toml", []byte(clusterPolicy(4, vipPolicy)))
@@ -127,7 +128,7 @@ func TestStartupFencingCoversNodesOfACaughtUpPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.loop.cfg = four
-	c.noteCatchUpNodes() // as adopt does, during the wait
+	c.noteCatchUpNodes() // as adopt does for a catch-up, during the wait
 	advance(6 * time.Second)
 	c.markUnseen()
 	if got := nodeState(c.snapshot(), "n4").State; got != policy.NodeUnclean {
@@ -137,7 +138,7 @@ func TestStartupFencingCoversNodesOfACaughtUpPolicy(t *testing.T) {
 	late, advanceLate := coldStartController(t)
 	advanceLate(6 * time.Second)
 	late.loop.cfg = four
-	late.noteCatchUpNodes() // an apply after the wait
+	late.noteCatchUpNodes() // a catch-up after the wait
 	late.markUnseen()
 	if got := nodeState(late.snapshot(), "n4").State; got != policy.NodeOffline {
 		t.Errorf("n4 added by an apply after the wait = %s, want %s", got, policy.NodeOffline)
