@@ -140,7 +140,7 @@ func (s *sched) decideFencing() {
 		canFence := s.stonithEnabled() && (!s.noQuorum || n.state == NodeOnline)
 		switch {
 		case n.state == NodeUnclean:
-			s.fenceNode(n, "node is unclean (lost while it may run resources)")
+			s.fenceNode(n, "node is unclean (lost, or not seen since the cluster started, while it may run resources)")
 		case n.state == NodeOffline && n.hasActive:
 			s.fenceNode(n, "node is offline but resources are thought active there")
 		}

@@ -47,7 +47,7 @@ agent = "dummy"
 		fmt.Println(p.Resource, p.Role, p.Node)
 	}
 	// Output:
-	//   0  fence node1 (node is unclean (lost while it may run resources))
+	//   0  fence node1 (node is unclean (lost, or not seen since the cluster started, while it may run resources))
 	//   1  stop db on node1 [done by fencing] (node1 is fenced)
 	//   2  start db on node2 (placed here)
 	// db Started node2

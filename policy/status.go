@@ -27,7 +27,7 @@ type NodeState string
 const (
 	NodeOnline  NodeState = "online"  // member, running
 	NodeOffline NodeState = "offline" // cleanly down, or fenced
-	NodeUnclean NodeState = "unclean" // lost while it may run resources: fence it
+	NodeUnclean NodeState = "unclean" // lost (or unseen since the cluster started) while it may run resources: fence it
 	NodePending NodeState = "pending" // joining, not yet usable
 )
 

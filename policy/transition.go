@@ -167,7 +167,7 @@ func (r Reason) Text() string {
 	case ReasonNodeOffline:
 		return "node is offline"
 	case ReasonNodeUnclean:
-		return "node is unclean (lost while it may run resources); it must be fenced first"
+		return "node is unclean (lost, or not seen since the cluster started, while it may run resources); it must be fenced first"
 	case ReasonNodePending:
 		return "node is still joining the cluster"
 	case ReasonNodeStandby:
