@@ -56,6 +56,18 @@ func (h *harness) settledWithout(dc, node, want string, mark int) {
 	}
 }
 
+// leaveHarness starts a three-node cluster with vip (plus extra) that
+// prefers n2, and checks that n1 is the DC and vip runs on n2.
+func leaveHarness(t *testing.T, extra string) (*harness, string) {
+	t.Helper()
+	h := newHarness(t, clusterPolicy(3, vipPolicy+extra+preferN2))
+	dc := startAll(t, h)
+	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
+		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
+	}
+	return h, dc
+}
+
 func TestLeaveNothingRunningIsNotFenced(t *testing.T) {
 	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
 	dc := startAll(t, h)
@@ -76,11 +88,7 @@ func TestLeaveNothingRunningIsNotFenced(t *testing.T) {
 }
 
 func TestLeaveMovesRunningResourceFirst(t *testing.T) {
-	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN2))
-	dc := startAll(t, h)
-	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
-		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
-	}
+	h, dc := leaveHarness(t, "")
 	mark := h.mark()
 	if err := h.leave("n2"); err != nil {
 		t.Fatalf("Shutdown(n2) = %v, want nil", err)
@@ -147,11 +155,7 @@ func TestLeaveUnderMaintenanceLeavesResourcesAndFencesOnlyOnceManaged(t *testing
 // resources still ran); vip is left running, and nobody is fenced while
 // it stays unmanaged.
 func TestLeaveWithUnmanagedResource(t *testing.T) {
-	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN2))
-	dc := startAll(t, h)
-	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
-		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
-	}
+	h, dc := leaveHarness(t, "")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	unmanaged := strings.Replace(vipPolicy, "agent = \"dummy\"\n", "agent = \"dummy\"\nis_managed = false\n", 1)
@@ -236,11 +240,7 @@ func TestActionInFlightToLostNodeFailsAtOnce(t *testing.T) {
 name = "stop"
 timeout = "60s"
 `
-	h := newHarness(t, clusterPolicy(3, vipPolicy+slowStop+preferN2))
-	dc := startAll(t, h)
-	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
-		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
-	}
+	h, dc := leaveHarness(t, slowStop)
 	fault := filepath.Join(h.nodes["n2"].agentDir, "vip.fail-stop")
 	if err := os.WriteFile(fault, []byte("hang\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -353,11 +353,7 @@ func TestLeaveWhileManagedResourceRunsIsFenced(t *testing.T) {
 name = "stop"
 timeout = "60s"
 `
-	h := newHarness(t, clusterPolicy(3, vipPolicy+slowStop+preferN2))
-	dc := startAll(t, h)
-	if r := h.running("vip"); dc == "n2" || len(r) != 1 || r[0] != "n2" {
-		t.Fatalf("DC = %s, vip on %v; want DC n1, vip on n2", dc, r)
-	}
+	h, _ := leaveHarness(t, slowStop)
 	// The stop that would move vip away hangs.
 	if err := os.WriteFile(filepath.Join(h.nodes["n2"].agentDir, "vip.fail-stop"), []byte("hang\n"), 0o644); err != nil {
 		t.Fatal(err)
