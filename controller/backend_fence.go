@@ -121,8 +121,7 @@ func (c *Controller) startOpFence(ctx context.Context, req api.FenceRequest) (ap
 	if _, known := l.boots[victim]; !known && !l.present(victim) && startupFencing(l.cfg) {
 		// A node nobody has seen: startup fencing (startup.go) would
 		// give it a placeholder boot; this fence covers that one.
-		l.boots[victim] = c.startupBoot()
-		l.bootLearned[victim] = now
+		c.giveStartupBoot(victim)
 	}
 	boot, term, cfg := l.boots[victim].ID, l.myTerm, l.cfg
 	c.log.Warn("fencing a node on request", "node", victim, "action", req.Action, "requested_by", req.RequestedBy, "fencer", fencer)

@@ -32,9 +32,7 @@ func (c *Controller) confirmFence(ctx context.Context, req api.FenceRequest) (ap
 	if !known {
 		// Nobody has seen it since the cluster started: the operator's
 		// word covers whatever it ran (startup.go).
-		b = c.startupBoot()
-		l.boots[victim] = b
-		l.bootLearned[victim] = c.clk.Now()
+		b = c.giveStartupBoot(victim)
 	}
 	now := c.clk.Now()
 	rec := FenceRecord{Target: victim, Boot: b.ID, Action: api.FenceConfirm, Device: "manual confirmation", Executor: c.node,

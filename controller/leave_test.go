@@ -68,6 +68,20 @@ func leaveHarness(t *testing.T, extra string) (*harness, string) {
 	return h, dc
 }
 
+// leftAlone checks, after n2 left at mark, that vip was not stopped
+// there (why says why it must be left alone), that dc shows n2 offline
+// without fencing it, and that vip still runs on n2.
+func leftAlone(h *harness, dc string, mark int, why string) {
+	h.t.Helper()
+	if i := h.eventIndex(mark, "stop", "n2", "vip"); i >= 0 {
+		h.t.Fatalf("vip (%s) was stopped on n2", why)
+	}
+	h.settledWithout(dc, "n2", "offline", mark)
+	if r := h.running("vip"); len(r) != 1 || r[0] != "n2" {
+		h.t.Fatalf("running(vip) = %v, want [n2] (left alone: %s)", r, why)
+	}
+}
+
 func TestLeaveNothingRunningIsNotFenced(t *testing.T) {
 	h := newHarness(t, clusterPolicy(3, vipPolicy+preferN1))
 	dc := startAll(t, h)
@@ -127,13 +141,7 @@ func TestLeaveUnderMaintenanceLeavesResourcesAndFencesOnlyOnceManaged(t *testing
 	if d := time.Since(begin); d > 5*time.Second {
 		t.Errorf("Shutdown under maintenance took %v, want it at once (nothing to move)", d)
 	}
-	if i := h.eventIndex(mark, "stop", "n2", "vip"); i >= 0 {
-		t.Fatalf("vip stopped on n2 under maintenance")
-	}
-	h.settledWithout(dc, "n2", "offline", mark)
-	if r := h.running("vip"); len(r) != 1 || r[0] != "n2" {
-		t.Fatalf("running(vip) = %v, want [n2] (left alone)", r)
-	}
+	leftAlone(h, dc, mark, "under maintenance")
 	// Maintenance ends while n2 is away: vip still runs there for all
 	// the DC knows, so n2 is fenced before vip starts anywhere else.
 	if err := h.nodes[dc].ctrl.SetNode(ctx, api.NodeRequest{Node: "n2", Action: api.ActionReady}); err != nil {
@@ -167,13 +175,7 @@ func TestLeaveWithUnmanagedResource(t *testing.T) {
 	if err := h.leave("n2"); err != nil {
 		t.Fatalf("Shutdown(n2) with only an unmanaged resource = %v, want nil (nothing the DC would move)", err)
 	}
-	if i := h.eventIndex(mark, "stop", "n2", "vip"); i >= 0 {
-		t.Fatalf("unmanaged vip was stopped on n2")
-	}
-	h.settledWithout(dc, "n2", "offline", mark)
-	if r := h.running("vip"); len(r) != 1 || r[0] != "n2" {
-		t.Errorf("running(vip) = %v, want [n2] (left alone)", r)
-	}
+	leftAlone(h, dc, mark, "unmanaged")
 }
 
 func TestLeaveWithoutAnnouncementIsFenced(t *testing.T) {

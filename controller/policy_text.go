@@ -23,12 +23,8 @@ func (c *Controller) editText(text func(*policy.Config, *policy.Editor) error, w
 			"epoch", l.pol.Epoch, "reason", why)
 		return "", false
 	}
-	orig, err := policy.Parse("policy.toml", l.pol.Source)
-	if err != nil {
-		return fallback(err.Error())
-	}
 	e := policy.NewEditor(l.pol.Source)
-	if err := text(orig, e); err != nil {
+	if err := text(l.cfg, e); err != nil { // l.cfg: the live policy, parsed from l.pol.Source
 		return fallback(err.Error())
 	}
 	out, err := e.Bytes()

@@ -93,8 +93,7 @@ func (c *Controller) markUnseen() {
 		if _, known := l.boots[n.Name]; known {
 			continue
 		}
-		l.boots[n.Name] = c.startupBoot()
-		l.bootLearned[n.Name] = now
+		c.giveStartupBoot(n.Name)
 		l.dirty = true
 		c.log.Warn("STARTUP FENCING: a node of the policy has not been seen since the cluster started; "+
 			"it may still run resources its daemon left behind, so it will be fenced before they may run elsewhere "+
@@ -118,12 +117,17 @@ func (c *Controller) learnStartupBoot(r FenceRecord) {
 	l.bootLearned[r.Target] = c.clk.Now()
 }
 
-// startupBoot returns a new placeholder boot for a node nobody has seen:
-// unique to this DC's run (its own boot id).
-func (c *Controller) startupBoot() bootInfo {
+// giveStartupBoot gives node, of which no boot is known, a new
+// placeholder boot, unique to this DC's run (its own boot id), and
+// returns it.
+func (c *Controller) giveStartupBoot(node string) bootInfo {
+	l := &c.loop
 	own := c.currentBoot(c.node, "")
 	if own == "" {
 		own = fmt.Sprint(c.runSince.UnixNano())
 	}
-	return bootInfo{ID: startupBootPrefix + c.node + ":" + short(own)}
+	b := bootInfo{ID: startupBootPrefix + c.node + ":" + short(own)}
+	l.boots[node] = b
+	l.bootLearned[node] = c.clk.Now()
+	return b
 }
