@@ -2,7 +2,6 @@ package cib
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,9 +57,9 @@ func (im *importer) readFailCounts(rt *nodeRT) {
 			}
 			fc.count = fc.count.Add(s)
 		} else {
-			t, err := strconv.ParseInt(strings.TrimSpace(p.value), 10, 64)
-			if err != nil {
-				im.lossy(p.el, "last-failure is not an epoch; ignored")
+			t, ok := parseEpoch(p.value)
+			if !ok {
+				im.lossy(p.el, "last-failure is not an epoch between 1970 and 9999; ignored")
 				continue
 			}
 			fc.last = max(fc.last, t)

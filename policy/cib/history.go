@@ -176,7 +176,9 @@ func parseHistOp(o *element) *histOp {
 	} else {
 		h.callID = -1
 	}
-	if t, err := strconv.ParseInt(strings.TrimSpace(o.attr("last-rc-change")), 10, 64); err == nil {
+	// A last-rc-change that is no epoch in years 1970-9999 counts as
+	// absent, as an empty one does: the op has no time.
+	if t, ok := parseEpoch(o.attr("last-rc-change")); ok {
 		h.rcChange = t
 	}
 	if k := o.attr("transition-key"); k != "" {

@@ -48,7 +48,7 @@ func (im *importer) deriveStatus(st *element) *policy.Status {
 		}
 	}
 	if ed := strings.TrimSpace(im.root.attr("execution-date")); ed != "" {
-		if sec, err := strconv.ParseInt(ed, 10, 64); err == nil && sec >= 0 && sec < 1<<40 {
+		if sec, ok := parseEpoch(ed); ok {
 			t := time.Unix(sec, 0).UTC()
 			out.ExecutionDate = &t
 			if im.now.IsZero() {
@@ -312,4 +312,18 @@ func (im *importer) promotionScores(rt *nodeRT) {
 			delete(rt.attrs, c.name)
 		}
 	}
+}
+
+// maxEpoch is 9999-12-31T23:59:59Z, the last second a timestamp can
+// have and still be written as RFC 3339 (and so as JSON).
+const maxEpoch = 253402300799
+
+// parseEpoch reads a Pacemaker timestamp (seconds since 1970). It
+// refuses what is not a number and what falls outside years 1970-9999.
+func parseEpoch(s string) (int64, bool) {
+	sec, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || sec < 0 || sec > maxEpoch {
+		return 0, false
+	}
+	return sec, true
 }

@@ -1,6 +1,7 @@
 package cib
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -91,3 +92,35 @@ func TestStartupFencingOff(t *testing.T) {
 }
 
 func timeUnix(sec int64) time.Time { return time.Unix(sec, 0).UTC() }
+
+// TestTimestampsPastYear9999 imports a CIB whose execution-date,
+// last-rc-change and last-failure lie beyond year 9999: each is ignored
+// and the status still writes as JSON (FuzzImport found the crash).
+func TestTimestampsPastYear9999(t *testing.T) {
+	const far = "253402300800"
+	body := strings.ReplaceAll(lrmOps("r", "start/0/0/0/0", "monitor/10000/7/0/0"), `last-rc-change="1767225001"`, `last-rc-change="`+far+`"`) +
+		`<transient_attributes id="1"><instance_attributes id="s"><nvpair id="lf" name="last-failure-r#monitor_10000" value="` + far + `"/><nvpair id="fc" name="fail-count-r#monitor_10000" value="1"/></instance_attributes></transient_attributes>`
+	data := miniCIB(true, `<primitive id="r" class="ocf" provider="p" type="D"/>`, online, body)
+	data = bytes.Replace(data, []byte(`<cib `), []byte(`<cib execution-date="`+far+`" `), 1)
+	res, err := Import("far.xml", data, Options{Now: time.Unix(1767225600, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := res.WriteStatus(&b); err != nil {
+		t.Fatalf("WriteStatus: %v", err)
+	}
+	if res.Status.ExecutionDate != nil {
+		t.Errorf("execution-date %s kept", res.Status.ExecutionDate)
+	}
+	var lossy []string
+	for _, is := range res.Issues {
+		lossy = append(lossy, is.String())
+	}
+	joined := strings.Join(lossy, "\n")
+	for _, want := range []string{"execution-date", "last-failure"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no issue names %s; issues:\n%s", want, joined)
+		}
+	}
+}
