@@ -66,7 +66,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated scenario names (default: all)")
 	list := flag.Bool("list", false, "list the scenarios and exit")
 	keep := flag.String("keep", "", "keep the logs of failed scenarios (or of the soak) under this folder")
-	keepAll := flag.Bool("keep-all", false, "with --keep: keep the logs of passed scenarios too")
+	keepAll := flag.Bool("keep-all", false, "with --keep: keep the logs of passed scenarios (or of a soak that passed) too")
 	soak := flag.Duration("soak", 0, "run the soak for this long instead of the catalogue (e.g. 10m)")
 	seed := flag.Int64("seed", 0, "soak: the seed of the fault schedule (default: from the clock, printed)")
 	interval := flag.Duration("interval", 30*time.Second, "soak: time between faults")
@@ -121,7 +121,7 @@ func main() {
 			fl = strings.Split(*soakFaults, ",")
 		}
 		ok = runSoak(ctx, lab.SoakOptions{Prefix: "wardfs-", Exe: exe, Duration: *soak, Interval: *interval, Seed: *seed,
-			KeepDir: *keep, Log: log, Faults: fl, PrimaryOnly: *primaryOnly})
+			KeepDir: *keep, KeepAll: *keepAll, Log: log, Faults: fl, PrimaryOnly: *primaryOnly})
 	} else {
 		ok = runCatalogue(ctx, sel, lab.RunOptions{Prefix: "wardfc-", Exe: exe, KeepDir: *keep, KeepAll: *keepAll, Log: log}, tree)
 	}

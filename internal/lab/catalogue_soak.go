@@ -28,6 +28,9 @@ type SoakOptions struct {
 	Seed int64
 	// KeepDir receives the logs when the soak fails.
 	KeepDir string
+	// KeepAll keeps the logs in KeepDir even when the soak passes, to
+	// study a slow recovery.
+	KeepAll bool
 	// Log receives the harness's progress.
 	Log *slog.Logger
 	// Progress, when set, gets one line per fault.
@@ -227,7 +230,7 @@ func RunSoak(ctx context.Context, o SoakOptions) SoakResult {
 	res.Violations = append(res.Violations, c.Inv.Violations()...)
 	res.Seconds = time.Since(start).Seconds()
 	keep := ""
-	if !res.OK() && o.KeepDir != "" {
+	if (!res.OK() || o.KeepAll) && o.KeepDir != "" {
 		keep = filepath.Join(o.KeepDir, fmt.Sprintf("soak-%d", o.Seed))
 		res.LogsKept = keep
 	}
