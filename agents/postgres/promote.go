@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -89,9 +91,23 @@ func (r *run) catchUp(ctx context.Context, conn *pgx.Conn, p peerState) error {
 	}
 }
 
+// promoteResignal is how long pgPromote waits for the server to leave
+// recovery before it signals the promotion again.
+const promoteResignal = 100 * time.Millisecond
+
 // pgPromote asks the server to promote itself and waits until it
 // leaves recovery (polling is finer than pg_promote's own wait, which
 // checks every 100 ms).
+//
+// While the server is still in recovery it repeats the request every
+// promoteResignal. PostgreSQL (15 at least) can take a promote request
+// while its WAL receiver is failing and then sleep out the rest of
+// wal_retrieve_retry_interval (5 s by default) before it acts on it:
+// the request was consumed before the sleep, so nothing wakes it. A
+// second signal sets the startup process's latch and ends the sleep.
+// It is harmless otherwise: the promotion is already decided, and the
+// promote file a late request leaves is removed once it is done (the
+// postmaster would remove it at its next start anyway).
 func (r *run) pgPromote(ctx context.Context, conn *pgx.Conn) error {
 	var ok bool
 	if err := conn.QueryRow(ctx, "SELECT pg_promote(false)").Scan(&ok); err != nil {
@@ -103,15 +119,55 @@ func (r *run) pgPromote(ctx context.Context, conn *pgx.Conn) error {
 	secs := secondsLeft(ctx, 2*time.Second, 1, 60)
 	pctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second)
 	defer cancel()
+	resignals, err := awaitPromotion(pctx, r.a.clk.Now,
+		func(ctx context.Context) (bool, error) {
+			var in bool
+			err := conn.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&in)
+			return in, err
+		},
+		func(ctx context.Context) error {
+			_, err := conn.Exec(ctx, "SELECT pg_promote(false)")
+			return err
+		})
+	if resignals > 0 && err == nil {
+		// A request sent after the promotion began leaves its file
+		// behind; remove it now rather than at the next start.
+		_ = os.Remove(filepath.Join(r.cfg.PGData, "promote"))
+		r.log.Info("postgres: promotion needed the request signalled again", "times", resignals)
+	}
+	if err != nil {
+		return fmt.Errorf("the promotion did not finish within %d s (last error: %s; see %s)", secs, r.redact(err.Error()), r.cfg.LogFile)
+	}
+	return nil
+}
+
+// awaitPromotion polls inRecovery every 10 ms until the server has left
+// recovery, and calls signal again each time promoteResignal passed
+// without that (see pgPromote). It returns how many times it signalled,
+// and ctx's error, or the last poll's, if the server never left
+// recovery.
+func awaitPromotion(ctx context.Context, now func() time.Time, inRecovery func(context.Context) (bool, error), signal func(context.Context) error) (int, error) {
+	signaled := now()
+	resignals := 0
 	for {
-		var inRecovery bool
-		err := conn.QueryRow(pctx, "SELECT pg_is_in_recovery()").Scan(&inRecovery)
-		if err == nil && !inRecovery {
-			return nil
+		in, err := inRecovery(ctx)
+		if err == nil && !in {
+			return resignals, nil
+		}
+		if err == nil && now().Sub(signaled) >= promoteResignal {
+			// An error here is the server leaving recovery between the
+			// two queries ("recovery is not in progress"): the next
+			// poll sees it.
+			_ = signal(ctx)
+			signaled = now()
+			resignals++
 		}
 		select {
-		case <-pctx.Done():
-			return fmt.Errorf("the promotion did not finish within %d s (last error %v; see %s)", secs, err, r.cfg.LogFile)
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
+			return resignals, err
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
