@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -439,6 +440,25 @@ func (c *Controller) observe(term uint64, from string) uint64 {
 func (l *loopState) present(name string) bool {
 	m, ok := l.mem.Member(name)
 	return ok && !m.Witness && m.State.Present()
+}
+
+// MetaDownNodes is the meta attribute that gives a promote action the
+// policy's nodes that were not members when the DC sent it (lost and
+// fenced, offline, or never seen), comma-separated and sorted. An agent
+// that checks its peers before promoting (the postgres agent) need not
+// wait out a connection timeout for them.
+const MetaDownNodes = "down_nodes"
+
+// downNodes returns the policy's nodes that are not present, sorted.
+func (l *loopState) downNodes(cfg *policy.Config) []string {
+	var out []string
+	for _, n := range cfg.Nodes {
+		if !l.present(n.Name) {
+			out = append(out, n.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // presentNodes returns the present configured nodes, sorted by name.

@@ -193,7 +193,7 @@ func (c *Controller) dispatch(ctx context.Context) {
 				c.fail(tr, i, "node "+a.Node+" is not a joined member")
 				continue
 			}
-			m, ok := actionFor(tr.cfg, a)
+			m, ok := l.actionFor(tr.cfg, a)
 			if !ok {
 				c.fail(tr, i, "resource "+a.Resource+" is not in the policy")
 				continue

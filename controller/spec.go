@@ -109,6 +109,16 @@ func resourceSpec(cfg *policy.Config, id string) *rscSpec {
 	return s
 }
 
+// actionFor is actionFor for the DC's dispatch: a promote also gets
+// MetaDownNodes, the policy's nodes that are not members now.
+func (l *loopState) actionFor(cfg *policy.Config, a policy.Action) (*actionMsg, bool) {
+	m, ok := actionFor(cfg, a)
+	if ok && a.Kind == policy.ActionPromote {
+		m.Meta[MetaDownNodes] = strings.Join(l.downNodes(cfg), ",")
+	}
+	return m, ok
+}
+
 // actionFor builds the message that runs a on its node.
 func actionFor(cfg *policy.Config, a policy.Action) (*actionMsg, bool) {
 	m := &actionMsg{ID: a.ID, Kind: a.Kind, Resource: a.Resource, Node: a.Node, IntervalMS: time.Duration(a.Interval).Milliseconds()}

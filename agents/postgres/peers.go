@@ -15,7 +15,11 @@ import (
 // connection) does so in milliseconds; one that is powered off or cut
 // off never answers, and waiting for it is pure failover time. A peer
 // that failed within recentFailure gets the short timeout: it is most
-// likely the node the cluster just fenced.
+// likely the node the cluster just fenced. So does a peer the cluster
+// named down when it sent the action (meta down_nodes): lost and fenced,
+// or offline. It is still asked, as a second line against a live
+// primary; from a node that can reach it, a live server answers in
+// milliseconds.
 const (
 	peerTimeout       = 1500 * time.Millisecond
 	peerTimeoutFailed = 150 * time.Millisecond
@@ -86,14 +90,10 @@ func queryPeer(ctx context.Context, conn *pgx.Conn) (primary bool, pos LSN, err 
 func (r *run) probePeers(ctx context.Context) []peerState {
 	peers := r.cfg.peers(r.node)
 	out := make([]peerState, len(peers))
-	since := r.a.clk.Now().Add(-recentFailure)
 	var wg sync.WaitGroup
 	for i, p := range peers {
 		out[i].peer = p
-		to := peerTimeout
-		if r.a.health.failedSince(p.addr(), since) {
-			to = peerTimeoutFailed
-		}
+		to := r.peerTimeout(p)
 		wg.Go(func() {
 			pctx, cancel := context.WithTimeout(ctx, to)
 			defer cancel()
@@ -116,6 +116,15 @@ func (r *run) probePeers(ctx context.Context) []peerState {
 		}
 	}
 	return out
+}
+
+// peerTimeout is how long probePeers waits for p: short for a peer the
+// cluster named down or that failed recently, long otherwise.
+func (r *run) peerTimeout(p peer) time.Duration {
+	if r.down[p.node] || r.a.health.failedSince(p.addr(), r.a.clk.Now().Add(-recentFailure)) {
+		return peerTimeoutFailed
+	}
+	return peerTimeout
 }
 
 // findPrimaries asks every peer whether it is a primary and returns the

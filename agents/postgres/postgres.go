@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -87,6 +88,10 @@ type run struct {
 	probe bool
 	// interval is a recurring monitor's interval (zero otherwise).
 	interval time.Duration
+	// down are the nodes the cluster did not count as members when it
+	// sent this action (meta down_nodes, given to promotes): lost and
+	// fenced, or offline.
+	down map[string]bool
 }
 
 // Do runs one action.
@@ -110,6 +115,7 @@ func (a *Agent) Do(ctx context.Context, c resources.Call) resources.Outcome {
 	if c.Action == resources.ActionMonitor {
 		r.interval = c.Interval
 	}
+	r.down = nodeSet(c.Meta["down_nodes"])
 	if r.node == "" {
 		if r.node, err = os.Hostname(); err != nil {
 			return failf(resources.ErrGeneric, "postgres: %s: this node's name: %v", c.Resource, err)
@@ -175,4 +181,18 @@ func (r *run) installed() (resources.Outcome, bool) {
 		return r.fail(resources.ErrNotConfigured, "pgdata %s is not a PostgreSQL data folder (no PG_VERSION): initdb or pg_basebackup it first", r.cfg.PGData), false
 	}
 	return resources.Outcome{}, true
+}
+
+// nodeSet reads a comma-separated list of node names.
+func nodeSet(list string) map[string]bool {
+	var set map[string]bool
+	for _, n := range strings.Split(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			if set == nil {
+				set = map[string]bool{}
+			}
+			set[n] = true
+		}
+	}
+	return set
 }

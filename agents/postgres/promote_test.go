@@ -16,7 +16,7 @@ type stallingServer struct {
 }
 
 func (s *stallingServer) inRecovery(context.Context) (bool, error) { return s.signals < s.needs, nil }
-func (s *stallingServer) signal(context.Context) error            { s.signals++; return nil }
+func (s *stallingServer) signal(context.Context) error             { s.signals++; return nil }
 
 func TestAwaitPromotionSignalsAgain(t *testing.T) {
 	for _, tc := range []struct {
