@@ -3,6 +3,7 @@ package policy
 import (
 	"slices"
 	"sort"
+	"strings"
 )
 
 // AgentParams is what an agent's meta-data declares of its parameters.
@@ -11,6 +12,9 @@ type AgentParams struct {
 	Names []string
 	// Required lists the parameters it requires.
 	Required []string
+	// Notify reports that the agent declares a notify action: it may
+	// rely on clone notifications, which ward does not send yet.
+	Notify bool
 }
 
 // CheckAgentParams checks the params and secret_params of cfg's
@@ -60,6 +64,17 @@ func CheckAgentParams(name string, data []byte, cfg *Config, lookup func(agent s
 			}
 		}
 	}
+	for ci := range cfg.Clones {
+		cl := &cfg.Clones[ci]
+		if !cl.Notify {
+			continue
+		}
+		for _, p := range clonePrimitives(cfg, cl.Resource) {
+			if ap, ok := lookup(p.Agent); ok && ap.Notify && strings.HasPrefix(p.Agent, "ocf:") {
+				warns.add(kp("clone", ci, "notify"), "ward does not send clone notifications yet: agent %s (primitive %s) declares a notify action and may rely on notifications to work in a clone; test it before production", p.Agent, p.ID)
+			}
+		}
+	}
 	var idx *lineIndex
 	if !errs.empty() || !warns.empty() {
 		idx = buildLineIndex(data)
@@ -72,4 +87,24 @@ func CheckAgentParams(name string, data []byte, cfg *Config, lookup func(agent s
 		warnings = warns.list(name, data, idx, labels)
 	}
 	return problems, warnings
+}
+
+// clonePrimitives returns the primitives a clone's resource stands for:
+// the primitive itself, or a group's members.
+func clonePrimitives(cfg *Config, rsc string) []*Primitive {
+	members := []string{rsc}
+	for _, g := range cfg.Groups {
+		if g.ID == rsc {
+			members = g.Members
+		}
+	}
+	var out []*Primitive
+	for _, m := range members {
+		for i := range cfg.Primitives {
+			if cfg.Primitives[i].ID == m {
+				out = append(out, &cfg.Primitives[i])
+			}
+		}
+	}
+	return out
 }

@@ -57,6 +57,11 @@ func (a *agentParamsLookup) lookup(agent string) (policy.AgentParams, bool) {
 			ap.Required = append(ap.Required, p.Name)
 		}
 	}
+	for _, x := range md.Actions {
+		if x.Name == "notify" {
+			ap.Notify = true
+		}
+	}
 	a.cache[agent] = ap
 	return ap, true
 }

@@ -430,6 +430,9 @@ func (im *importer) importClone(c *element) {
 			cl.Ordered = isTrue(v)
 		case "notify":
 			cl.Notify = isTrue(v)
+			if cl.Notify {
+				im.lossy(a.el, "notify=true is kept, but ward does not send clone notifications yet: an agent that relies on them (ocf:heartbeat:pgsql in replication mode, ocf:linbit:drbd) will not work as it does under Pacemaker; ward's own postgres agent does not need them")
+			}
 		case "promotable":
 			cl.Promotable = cl.Promotable || isTrue(v)
 		case "promoted-max", "master-max":
