@@ -153,6 +153,7 @@ func (r *run) followLoop(ctx context.Context, f *follower) {
 			local.Close(context.Background())
 		}
 	}()
+	var wake wakeState
 	t := r.a.clk.NewTimer(followInterval)
 	defer t.Stop()
 	for {
@@ -198,7 +199,64 @@ func (r *run) followLoop(ctx context.Context, f *follower) {
 		}
 		if err := r.setConninfo(ctx, local, prims[0]); err != nil && ctx.Err() == nil {
 			r.log.Warn("postgres: cannot aim the standby at the primary", "primary", prims[0].node, "err", err)
+			continue
 		}
+		r.wakeReceiver(ctx, local, prims[0], &wake)
+	}
+}
+
+// wakeFirst and wakeMax bound the gaps between wakeReceiver's wakes
+// while a standby stays disconnected: the gap doubles from wakeFirst
+// after each wake, up to wakeMax, and starts over once it streams.
+const (
+	wakeFirst = time.Second
+	wakeMax   = 32 * time.Second
+)
+
+// wakeState is wakeReceiver's memory between follower rounds.
+type wakeState struct {
+	last time.Time     // the last wake; zero while streaming
+	gap  time.Duration // before the next wake
+}
+
+// wakeReceiver makes a standby whose WAL receiver is not streaming try
+// its primary again now. After its connection fails, PostgreSQL's
+// startup process sleeps out wal_retrieve_retry_interval (5 s by
+// default) before the next try, however soon the primary is back: after
+// a crashed primary restarted in place, its standbys came back up to 5 s
+// later, and in synchronous mode no commit was acknowledged until one
+// did (lab soak, kill-postgres). The follower calls it only while the
+// primary it aims at answers as one; a reload (SIGHUP) wakes the sleep
+// and changes nothing else. A standby that stays disconnected (it
+// diverged, say; its monitor reports why) is woken less and less often.
+func (r *run) wakeReceiver(ctx context.Context, local *pgx.Conn, primary peer, w *wakeState) {
+	now := r.a.clk.Now()
+	if !w.last.IsZero() && now.Sub(w.last) < w.gap {
+		return
+	}
+	qctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var streaming bool
+	if err := local.QueryRow(qctx, "SELECT EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')").Scan(&streaming); err != nil {
+		return
+	}
+	if streaming {
+		*w = wakeState{}
+		return
+	}
+	first := w.last.IsZero()
+	switch {
+	case first:
+		w.gap = wakeFirst
+	case w.gap < wakeMax:
+		w.gap *= 2
+	}
+	w.last = now
+	if _, err := local.Exec(qctx, "SELECT pg_reload_conf()"); err != nil {
+		return
+	}
+	if first {
+		r.log.Info("postgres: woke the WAL receiver to reconnect to the primary now", "primary", primary.node)
 	}
 }
 

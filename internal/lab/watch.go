@@ -9,11 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// dualWindow is how close in time two hosts' acknowledged probe writes
-// must be to count as two primaries at once. A failover takes longer
-// than the heartbeat's detection (0.8 s at least), so a legitimate
-// change of primary never comes this close.
-const dualWindow = 300 * time.Millisecond
+// keptAcks is how many acknowledged probe writes per host the Watcher
+// compares new ones against (a few seconds of probes).
+const keptAcks = 64
 
 // Watcher asks every host's PostgreSQL, through its unix socket (so
 // network cuts do not blind it), whether it is a primary
@@ -26,7 +24,7 @@ type Watcher struct {
 
 	// mu guards the following.
 	mu       sync.Mutex
-	writable map[int][]time.Time // acknowledged probe writes by host
+	writable map[int][]ack // acknowledged probe writes by host, the latest keptAcks
 	primary  map[int]time.Time   // last time each host answered as primary
 	dual     []string
 }
@@ -37,7 +35,7 @@ const ProbeTable = "ward_probe"
 // NewWatcher returns a watcher of every host.
 func (l *Lab) NewWatcher(interval time.Duration) *Watcher {
 	return &Watcher{l: l, interval: interval, timeout: 500 * time.Millisecond,
-		writable: map[int][]time.Time{}, primary: map[int]time.Time{}}
+		writable: map[int][]ack{}, primary: map[int]time.Time{}}
 }
 
 // Run watches until ctx ends.
@@ -60,6 +58,12 @@ func (w *Watcher) watch(ctx context.Context, i int) {
 			conn.Close(context.Background())
 		}
 	}()
+	// since is when the server behind conn first answered as a primary
+	// (zero: not a primary, or no connection). On one connection, a
+	// server that answered as a primary at two instants was one all
+	// along: becoming a standby again takes a restart, which ends the
+	// connection.
+	var since time.Time
 	t := time.NewTicker(w.interval)
 	defer t.Stop()
 	for {
@@ -80,40 +84,72 @@ func (w *Watcher) watch(ctx context.Context, i int) {
 		qctx, cancel := context.WithTimeout(ctx, w.timeout)
 		var inRecovery bool
 		err := conn.QueryRow(qctx, "SELECT pg_is_in_recovery()").Scan(&inRecovery)
+		if err == nil && inRecovery {
+			since = time.Time{}
+		}
 		if err == nil && !inRecovery {
+			now := time.Now()
+			if since.IsZero() {
+				since = now
+			}
 			w.mu.Lock()
-			w.primary[i] = time.Now()
+			w.primary[i] = now
 			w.mu.Unlock()
 			start := time.Now()
 			_, err = conn.Exec(qctx, "INSERT INTO "+ProbeTable+" (host, at) VALUES ($1, now())", w.l.Name(i))
 			if err == nil {
-				w.record(i, start, time.Now())
+				w.record(i, ack{primarySince: since, start: start, end: time.Now()})
 			}
 		}
 		cancel()
 		if err != nil {
 			conn.Close(context.Background())
 			conn = nil
+			since = time.Time{}
 		}
 	}
 }
 
-// record notes host i's acknowledged probe write (sent at start,
-// acknowledged at end) and checks it against the other hosts'.
-func (w *Watcher) record(i int, start, end time.Time) {
+// ack is one acknowledged probe write: the host had been a primary
+// since primarySince (on the watcher's current connection), the INSERT
+// was sent at start and acknowledged at end.
+type ack struct {
+	primarySince, start, end time.Time
+}
+
+// record notes host i's acknowledged probe write a and checks it
+// against the other hosts' recent ones. Two hosts were writable at the
+// same instant when another host j took a write sent after i had become
+// a primary and acknowledged before i's write a was sent: i was a
+// primary all along in between (see since in watch), so both committed
+// at the same time. Nothing weaker is proof: a write may be committed
+// anywhere between its send and its acknowledgement, and an old primary
+// whose daemon died keeps acknowledging writes until it is fenced, so a
+// new primary's first write may legitimately follow the old one's last
+// by a few hundred milliseconds (a fast failover; the earlier rule, any
+// two hosts' writes within 300 ms, flagged one). Two real primaries
+// keep taking writes, so the pattern shows within a round or two of
+// probes, whichever promoted first.
+func (w *Watcher) record(i int, a ack) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for j, ts := range w.writable {
-		if j == i || len(ts) == 0 {
+	for j, acks := range w.writable {
+		if j == i {
 			continue
 		}
-		last := ts[len(ts)-1]
-		if last.After(start.Add(-dualWindow)) {
-			w.dual = append(w.dual, fmt.Sprintf("%s acknowledged a write at %s and %s at %s",
-				w.l.Name(j), last.Format("15:04:05.000"), w.l.Name(i), end.Format("15:04:05.000")))
+		for _, b := range acks {
+			if a.primarySince.Before(b.start) && !b.end.After(a.start) {
+				w.dual = append(w.dual, fmt.Sprintf("%s was a primary from %s, and %s acknowledged a write (sent %s, acknowledged %s) before %s's own write was sent at %s",
+					w.l.Name(i), a.primarySince.Format("15:04:05.000"), w.l.Name(j), b.start.Format("15:04:05.000"), b.end.Format("15:04:05.000"), w.l.Name(i), a.start.Format("15:04:05.000")))
+				break
+			}
 		}
 	}
-	w.writable[i] = append(w.writable[i], end)
+	acks := append(w.writable[i], a)
+	if len(acks) > keptAcks {
+		acks = acks[len(acks)-keptAcks:]
+	}
+	w.writable[i] = acks
 }
 
 // Dual returns every instance of two hosts acknowledging writes at the
