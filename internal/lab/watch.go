@@ -24,8 +24,8 @@ type Watcher struct {
 
 	// mu guards the following.
 	mu       sync.Mutex
-	writable map[int][]ack // acknowledged probe writes by host, the latest keptAcks
-	primary  map[int]time.Time   // last time each host answered as primary
+	writable map[int][]ack     // acknowledged probe writes by host, the latest keptAcks
+	primary  map[int]time.Time // last time each host answered as primary
 	dual     []string
 }
 
