@@ -342,18 +342,39 @@ func opsScenarios() []Scenario {
 			if err := os.WriteFile(term, []byte("{\"garbage\": tru"), 0o600); err != nil {
 				return fmt.Errorf("lab: %w", err)
 			}
-			err = c.Boot(ctx, s, nil)
+			// The boot itself (before the daemon starts) must succeed;
+			// CI once saw it fail, and the scenario then read the killed
+			// daemon's log. Retry it briefly, and say so.
+			var firstErr error
+			if err := retry(ctx, 5*time.Second, "host "+c.L.Name(s)+" ready to boot", func() error {
+				err := c.powerOn(ctx, s)
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				return err
+			}); err != nil {
+				return err
+			}
+			if firstErr != nil {
+				r.Notef("boot retried after: %v", firstErr)
+			}
+			old := c.Daemon(s)
+			err = c.StartDaemon(ctx, s, nil)
 			if err == nil {
 				return fmt.Errorf("the daemon of %s started with a corrupt %s", c.L.Name(s), term)
 			}
+			nd := c.Daemon(s)
+			if nd == old {
+				return fmt.Errorf("the daemon of %s could not be started: %w", c.L.Name(s), err)
+			}
 			select {
-			case <-c.Daemon(s).Exited:
+			case <-nd.Exited:
 			case <-time.After(10 * time.Second):
-				return fmt.Errorf("the daemon of %s neither started nor exited", c.L.Name(s))
+				return fmt.Errorf("the daemon of %s neither started nor exited (%v)", c.L.Name(s), err)
 			}
 			tail := c.logTail(s, 5)
 			if !strings.Contains(tail, term) || !strings.Contains(tail, "corrupt") || !strings.Contains(tail, "will not start") {
-				return fmt.Errorf("the daemon of %s exited without naming %s as corrupt:\n%s", c.L.Name(s), term, tail)
+				return fmt.Errorf("the daemon of %s exited (%v) without naming %s as corrupt:\n%s", c.L.Name(s), err, term, tail)
 			}
 			r.Notef("refused to start: %q", firstLine(tail, "corrupt"))
 			if err := os.Rename(term, term+".corrupt"); err != nil {

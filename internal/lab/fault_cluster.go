@@ -330,6 +330,16 @@ func (c *FaultCluster) PostmasterPid(i int) (int, error) {
 // gone (the built-in agents' state files, which a real host keeps in
 // /run, and the VIP on its interface), then port up and daemon started.
 func (c *FaultCluster) Boot(ctx context.Context, i int, wrap []string) error {
+	if err := c.powerOn(ctx, i); err != nil {
+		return err
+	}
+	return c.StartDaemon(ctx, i, wrap)
+}
+
+// powerOn is Boot up to the daemon's start: it checks that host i runs
+// nothing, forgets the agents' state, drops the VIP and heals the
+// host's link.
+func (c *FaultCluster) powerOn(ctx context.Context, i int) error {
 	if pids, _ := Pids(c.L.NS(i)); len(pids) > 0 {
 		return fmt.Errorf("lab: boot %s: it still runs %v", c.L.Name(i), pids)
 	}
@@ -340,10 +350,7 @@ func (c *FaultCluster) Boot(ctx context.Context, i int, wrap []string) error {
 	if err := c.L.DelAddr(ctx, i, c.L.VIP()); err != nil {
 		return err
 	}
-	if err := c.L.Heal(ctx, i); err != nil {
-		return err
-	}
-	return c.StartDaemon(ctx, i, wrap)
+	return c.L.Heal(ctx, i)
 }
 
 // Client returns an API client of host i's daemon.
