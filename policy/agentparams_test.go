@@ -5,15 +5,18 @@ import (
 	"testing"
 )
 
-func TestCheckAgentParams(t *testing.T) {
-	src := `[cluster]
+// oneNodeHeader starts the test policies: a cluster of one node n1.
+const oneNodeHeader = `[cluster]
 name = "c"
 stonith_enabled = false
 
 [[node]]
 name = "n1"
 addresses = ["10.0.0.1"]
+`
 
+func TestCheckAgentParams(t *testing.T) {
+	src := oneNodeHeader + `
 [[primitive]]
 id = "db"
 agent = "pg"
@@ -51,14 +54,7 @@ params = { whatever = "1" }
 // action gets a warning at its notify line (ward sends no notifications
 // yet); ward's own agents, and clones without notify, do not.
 func TestCheckAgentParamsNotify(t *testing.T) {
-	src := `[cluster]
-name = "c"
-stonith_enabled = false
-
-[[node]]
-name = "n1"
-addresses = ["10.0.0.1"]
-
+	src := oneNodeHeader + `
 [[primitive]]
 id = "ocfdb"
 agent = "ocf:heartbeat:pgsql"
