@@ -310,3 +310,23 @@ func (n *node) exec(t testing.TB, q string) {
 		t.Fatalf("%s: %s: %v", n.name, q, err)
 	}
 }
+
+// startPair starts alpha as the primary and beta as a standby streaming
+// from it, each with node_hosts naming both and the extra parameters,
+// and returns their parameters.
+func (h *harness) startPair(alpha, beta *node, extra ...string) (pa, pb map[string]string) {
+	h.t.Helper()
+	hosts := nodeHosts(alpha, beta)
+	pa = alpha.params(append([]string{"node_hosts", hosts}, extra...)...)
+	pb = beta.params(append([]string{"node_hosts", hosts}, extra...)...)
+	h.expect(alpha, "start", pa, resources.OK)
+	h.expect(alpha, "promote", pa, resources.OK)
+	h.expect(beta, "start", pb, resources.OK)
+	h.waitMonitor(beta, pb, "streaming", streamingFrom)
+	return pa, pb
+}
+
+// streamingFrom reports a standby's monitor saying it streams.
+func streamingFrom(o resources.Outcome) bool {
+	return o.Code == resources.OK && strings.Contains(o.Output, "streaming from")
+}

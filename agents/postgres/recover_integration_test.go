@@ -3,7 +3,6 @@
 package postgres
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/ward-ha/ward/resources"
@@ -16,17 +15,8 @@ import (
 func TestIntegrationCrashedStandbyRestarts(t *testing.T) {
 	alpha, beta := newNode(t, "alpha"), newNode(t, "beta")
 	h := newHarness(t, Options{})
-	hosts := nodeHosts(alpha, beta)
-	pa := alpha.params("node_hosts", hosts, "rewind", "true")
-	pb := beta.params("node_hosts", hosts, "rewind", "true")
-
-	h.expect(alpha, "start", pa, resources.OK)
-	h.expect(alpha, "promote", pa, resources.OK)
-	h.expect(beta, "start", pb, resources.OK)
-	streaming := func(o resources.Outcome) bool {
-		return o.Code == resources.OK && strings.Contains(o.Output, "streaming from")
-	}
-	h.waitMonitor(beta, pb, "streaming", streaming)
+	_, pb := h.startPair(alpha, beta, "rewind", "true")
+	streaming := streamingFrom
 	alpha.exec(t, "CREATE TABLE t (v text); INSERT INTO t VALUES ('before')")
 
 	beta.kill(t) // crash: no shutdown checkpoint

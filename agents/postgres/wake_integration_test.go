@@ -24,14 +24,7 @@ import (
 func TestIntegrationStandbyReconnectsToRestartedPrimary(t *testing.T) {
 	alpha, beta := newNode(t, "alpha"), newNode(t, "beta")
 	h := newHarness(t, Options{})
-	hosts := nodeHosts(alpha, beta)
-	pa, pb := alpha.params("node_hosts", hosts), beta.params("node_hosts", hosts)
-	h.expect(alpha, "start", pa, resources.OK)
-	h.expect(alpha, "promote", pa, resources.OK)
-	h.expect(beta, "start", pb, resources.OK)
-	h.waitMonitor(beta, pb, "streaming", func(o resources.Outcome) bool {
-		return o.Code == resources.OK && strings.Contains(o.Output, "streaming from")
-	})
+	pa, pb := h.startPair(alpha, beta)
 	beta.exec(t, "ALTER SYSTEM SET wal_retrieve_retry_interval = '60s'")
 	beta.exec(t, "SELECT pg_reload_conf()")
 	// A recurring monitor starts beta's follower, with a lease long
