@@ -309,10 +309,7 @@ func (r *run) watchPeer(ctx context.Context, p peer, v *peerView) {
 		}
 		var err error
 		if conn == nil {
-			to := peerTimeout
-			if r.a.health.failedSince(p.addr(), r.a.clk.Now().Add(-recentFailure)) {
-				to = peerTimeoutFailed
-			}
+			to := r.peerTimeout(p)
 			cctx, cancel := context.WithTimeout(ctx, to)
 			conn, err = r.connectPeer(cctx, p, to)
 			cancel()
